@@ -1,0 +1,1 @@
+"""The multicode build: session .qmd -> one executed notebook per language."""

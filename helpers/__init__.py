@@ -1,0 +1,1 @@
+"""Course helpers: data, mixed-model summaries and plots used by the sessions."""

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Set up everything the course needs, once: Debian packages (R, lme4, IRkernel,
+# chromium), the Python virtual environment in .venv with requirements.txt, the
+# project itself (helpers, coursebuild) installed editable, and the `ir` kernel
+# registered inside .venv. Re-running is cheap: each step is skipped while the
+# file it depends on is unchanged (stamps in .venv/.setup-*).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+venv="$root/.venv"
+stamp() { sha256sum "$@" | sha256sum | cut -c1-16; }
+
+# 1. Debian packages (as root; otherwise say what to install).
+apt_list=$(grep -v '^\s*#' tools/apt-packages.txt | tr '\n' ' ')
+apt_stamp="$venv/.setup-apt-$(stamp tools/apt-packages.txt)"
+if [ ! -e "$apt_stamp" ]; then
+  missing=$(dpkg-query -W -f='${Package} ${Status}\n' $apt_list 2>/dev/null \
+            | awk '$NF != "installed" {print $1}'; \
+            for p in $apt_list; do dpkg-query -W "$p" >/dev/null 2>&1 || echo "$p"; done)
+  missing=$(echo "$missing" | sort -u | tr '\n' ' ' | xargs || true)
+  if [ -n "$missing" ]; then
+    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+      echo "setup: please install these Debian/Ubuntu packages (or their equivalents): $missing" >&2
+      exit 1
+    fi
+    echo "setup: installing Debian packages: $missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends $missing
+  fi
+fi
+
+# 2. Python virtual environment with the pinned requirements and the project.
+if [ ! -x "$venv/bin/python" ]; then
+  echo "setup: creating $venv"
+  python3 -m venv "$venv"
+fi
+mkdir -p "$(dirname "$apt_stamp")" && touch "$apt_stamp"
+pip_stamp="$venv/.setup-pip-$(stamp requirements.txt pyproject.toml)"
+if [ ! -e "$pip_stamp" ]; then
+  echo "setup: installing Python packages from requirements.txt"
+  "$venv/bin/python" -m pip install -q --upgrade pip
+  "$venv/bin/python" -m pip install -q -r requirements.txt
+  "$venv/bin/python" -m pip install -q --no-deps -e .
+  rm -f "$venv"/.setup-pip-*
+  touch "$pip_stamp"
+fi
+
+# 3. Jupyter kernels inside the venv: python3 (ipykernel) and ir (IRkernel).
+if [ ! -e "$venv/share/jupyter/kernels/ir/kernel.json" ]; then
+  echo "setup: registering the ir kernel in $venv"
+  PATH="$venv/bin:$PATH" Rscript -e \
+    "IRkernel::installspec(name = 'ir', displayname = 'R', prefix = '$venv')" >/dev/null
+fi
+if [ ! -e "$venv/share/jupyter/kernels/python3/kernel.json" ]; then
+  "$venv/bin/python" -m ipykernel install --prefix "$venv" --name python3 >/dev/null
+fi
