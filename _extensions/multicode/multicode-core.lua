@@ -1,0 +1,232 @@
+--[[
+multicode-core.lua: parse and validate tabbed divs (`::: multicode`, `::: qna`).
+
+Shared by multicode.lua and qna.lua, under Quarto (site) and plain pandoc
+(notebook build), so that both builds accept and reject the same sources.
+Not a filter: load it with `dofile` (see `load_sibling` in multicode.lua).
+
+Copyright (c) the course authors. MIT licence.
+]]
+
+local stringify = pandoc.utils.stringify
+
+local M = {}
+
+-- Course defaults, used when `_quarto.yml` has no `multicode:` key.
+M.DEFAULT_LANGUAGES = { "python", "r" }
+M.DEFAULT_LABELS = { python = "Python", r = "R" }
+M.DEFAULT_GROUP = "language"
+
+--- Report a problem the render can survive.
+function M.warn(message)
+  if quarto and quarto.log and quarto.log.warning then
+    quarto.log.warning(message)
+  else
+    io.stderr:write("[WARNING] ", message, "\n")
+  end
+end
+
+--- Stop the render: `<where>: [<tag>] <what>, expected <expected>`.
+function M.fail(where, tag, what, expected)
+  error(where .. ": [" .. tag .. "] " .. what .. ", expected " .. expected, 0)
+end
+
+--- Source file named in error messages: metadata `source-file`, else
+--- Quarto's input file, else pandoc's first input file, else "<stdin>".
+function M.source_file(meta)
+  if meta["source-file"] then
+    return stringify(meta["source-file"])
+  end
+  if quarto and quarto.doc and quarto.doc.input_file then
+    return quarto.doc.input_file
+  end
+  local inputs = PANDOC_STATE and PANDOC_STATE.input_files or {}
+  if inputs[1] and inputs[1] ~= "-" then
+    return inputs[1]
+  end
+  return "<stdin>"
+end
+
+--- `file:line` from the div's `data-source-line` (added by the build's
+--- preprocessor), else `file: <kind> block <n>`.
+function M.where(file, div, kind, n)
+  local line = div.attributes["data-source-line"]
+  if line and line ~= "" then
+    return file .. ":" .. line
+  end
+  return file .. ": " .. kind .. " block " .. tostring(n)
+end
+
+--- Split a comma- or space-separated string (or a Meta list) into a List.
+local function to_list(value)
+  local items = pandoc.List()
+  if value == nil then
+    return items
+  end
+  if type(value) == "table" and pandoc.utils.type(value) == "List" then
+    for _, item in ipairs(value) do
+      items:insert(stringify(item))
+    end
+    return items
+  end
+  for item in stringify(value):gmatch("[^,%s]+") do
+    items:insert(item)
+  end
+  return items
+end
+M.to_list = to_list
+
+--- Options from metadata `multicode:` (languages, default, labels, group).
+--- `where` names the place for errors (usually the source file).
+function M.read_options(meta, where)
+  local config = meta.multicode or {}
+  local opts = {
+    languages = to_list(config.languages),
+    labels = {},
+    group = config.group and stringify(config.group) or M.DEFAULT_GROUP,
+  }
+  if #opts.languages == 0 then
+    opts.languages = pandoc.List(M.DEFAULT_LANGUAGES)
+  end
+  for id, label in pairs(M.DEFAULT_LABELS) do
+    opts.labels[id] = label
+  end
+  for id, label in pairs(config.labels or {}) do
+    opts.labels[id] = stringify(label)
+  end
+  opts.default = config.default and stringify(config.default) or opts.languages[1]
+  if not opts.languages:includes(opts.default) then
+    M.fail(where, "multicode", "metadata multicode.default is \"" .. opts.default .. "\"",
+      "one of the declared languages: " .. table.concat(opts.languages, ", "))
+  end
+  return opts
+end
+
+--- The label shown for a language id.
+function M.label(opts, id)
+  return opts.labels[id] or id
+end
+
+--- Per-div options: attributes `languages`, `default`, `group` override the
+--- metadata ones for this div only.
+function M.div_options(opts, div, where)
+  local local_opts = {
+    languages = opts.languages,
+    labels = opts.labels,
+    default = opts.default,
+    group = opts.group,
+  }
+  local attrs = div.attributes
+  if attrs.languages then
+    local_opts.languages = to_list(attrs.languages)
+    if #local_opts.languages == 0 then
+      M.fail(where, "multicode", "empty languages attribute",
+        "a list such as languages=\"python,r\"")
+    end
+    if not local_opts.languages:includes(local_opts.default) then
+      local_opts.default = local_opts.languages[1]
+    end
+  end
+  if attrs.default then
+    local_opts.default = attrs.default
+  end
+  if attrs.group then
+    local_opts.group = attrs.group
+  end
+  if not local_opts.languages:includes(local_opts.default) then
+    M.fail(where, "multicode", "default=\"" .. local_opts.default .. "\" is not a language of this block",
+      "one of: " .. table.concat(local_opts.languages, ", "))
+  end
+  return local_opts
+end
+
+--- Split a div's content into tabs at the first header level found among
+--- its direct children. Returns a List of {title, header, content} and the
+--- tab level; fails on content before the first tab header or on a div
+--- without headers. `tag` names the extension in error messages.
+function M.split_tabs(div, where, tag, example)
+  local level
+  for _, block in ipairs(div.content) do
+    if block.t == "Header" then
+      level = block.level
+      break
+    end
+  end
+  if not level then
+    M.fail(where, tag, "no tab headers in the block", "one header per tab, such as \"" .. example .. "\"")
+  end
+  local tabs = pandoc.List()
+  for _, block in ipairs(div.content) do
+    if block.t == "Header" and block.level == level then
+      tabs:insert({ title = stringify(block.content), header = block, content = pandoc.Blocks({}) })
+    elseif #tabs == 0 then
+      M.fail(where, tag, "content before the first tab header (" .. block.t .. ")",
+        "the block to start with a tab header such as \"" .. example .. "\"")
+    else
+      tabs[#tabs].content:insert(block)
+    end
+  end
+  return tabs, level
+end
+
+--- Does a list of blocks hold a code block, at any depth?
+local function has_code(blocks)
+  local found = false
+  blocks:walk({
+    CodeBlock = function(_)
+      found = true
+    end,
+  })
+  return found
+end
+
+--- Match a tab title to a language id, by id or label (case-insensitive).
+local function language_of(title, opts)
+  local wanted = pandoc.text.lower(title)
+  for _, id in ipairs(opts.languages) do
+    if pandoc.text.lower(id) == wanted or pandoc.text.lower(M.label(opts, id)) == wanted then
+      return id
+    end
+  end
+  return nil
+end
+
+--- Validate a multicode div against its options (see `div_options`).
+--- Returns the tabs in declared language order, each with `lang` set.
+function M.multicode_tabs(div, opts, where)
+  local tabs, level = M.split_tabs(div, where, "multicode", "#### " .. M.label(opts, opts.languages[1]))
+  local declared = {}
+  for _, id in ipairs(opts.languages) do
+    declared[#declared + 1] = id .. " (" .. M.label(opts, id) .. ")"
+  end
+  declared = table.concat(declared, ", ")
+  local by_lang = {}
+  for _, tab in ipairs(tabs) do
+    local lang = language_of(tab.title, opts)
+    if not lang then
+      M.fail(where, "multicode", "unknown language \"" .. tab.title .. "\" in a tab header",
+        "one of the declared languages: " .. declared)
+    end
+    if by_lang[lang] then
+      M.fail(where, "multicode", "language \"" .. lang .. "\" has two tabs",
+        "exactly one tab per language: " .. declared)
+    end
+    if not has_code(tab.content) then
+      M.fail(where, "multicode", "tab \"" .. tab.title .. "\" has no code block",
+        "at least one code block in every tab")
+    end
+    tab.lang = lang
+    by_lang[lang] = tab
+  end
+  local ordered = pandoc.List()
+  for _, id in ipairs(opts.languages) do
+    if not by_lang[id] then
+      M.fail(where, "multicode", "no tab for language \"" .. id .. "\"",
+        "one tab per declared language: " .. declared)
+    end
+    ordered:insert(by_lang[id])
+  end
+  return ordered, level
+end
+
+return M

@@ -1,0 +1,116 @@
+--[[
+multicode.lua: one example, one tab per programming language.
+
+    ::: multicode
+    #### Python
+    ```{python}
+    x = 1
+    ```
+    #### R
+    ```{r}
+    x <- 1
+    ```
+    :::
+
+Options (metadata, usually from _quarto.yml):
+
+    multicode:
+      languages: [python, r]   # declared languages, in tab order
+      default: python          # tab shown first
+      labels: {python: Python, r: R}
+      group: language          # tabset group: one choice switches every panel
+    multicode-keep: python     # notebook build: keep only this language
+    source-file: sessions/01-intro.qmd   # file named in error messages
+
+Div attributes override `languages`, `default` and `group` for one block:
+`::: {.multicode languages="python,r" default="r" group="lang"}`.
+
+With `multicode-keep`, each div is replaced by that language's tab content
+(without the tab header); a div that does not declare that language is
+dropped. Otherwise each div becomes one tabset (see tabset.lua).
+Malformed divs stop the render with `<file>:<line>: [multicode] ...`.
+
+Copyright (c) the course authors. MIT licence.
+]]
+
+-- pandoc.Blocks:walk, pandoc.text and pandoc.path need pandoc 3.
+PANDOC_VERSION:must_be_at_least("3.0")
+
+--- Load a Lua module shipped beside this filter.
+local function load_sibling(name)
+  if quarto and quarto.utils and quarto.utils.resolve_path then
+    return dofile(quarto.utils.resolve_path(name))
+  end
+  return dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), name }))
+end
+
+local core = load_sibling("multicode-core.lua")
+local tabset = load_sibling("tabset.lua")
+
+local opts
+local keep
+local file
+local count = 0
+local needs_assets = false
+
+local function read_options(meta)
+  file = core.source_file(meta)
+  opts = core.read_options(meta, file)
+  if meta["multicode-keep"] then
+    keep = pandoc.utils.stringify(meta["multicode-keep"])
+    if not opts.languages:includes(keep) then
+      core.fail(file, "multicode", "multicode-keep is \"" .. keep .. "\"",
+        "one of the declared languages: " .. table.concat(opts.languages, ", "))
+    end
+  end
+end
+
+local function multicode(div)
+  if not div.classes:includes("multicode") then
+    return nil
+  end
+  count = count + 1
+  local where = core.where(file, div, "multicode", count)
+  local div_opts = core.div_options(opts, div, where)
+  local tabs, level = core.multicode_tabs(div, div_opts, where)
+
+  if keep then
+    for _, tab in ipairs(tabs) do
+      if tab.lang == keep then
+        return tab.content
+      end
+    end
+    return {}
+  end
+
+  local rendered = pandoc.List()
+  for _, tab in ipairs(tabs) do
+    rendered:insert({
+      key = tab.lang,
+      title = pandoc.Inlines(core.label(div_opts, tab.lang)),
+      content = tab.content,
+    })
+  end
+  local block, assets = tabset.render(rendered, {
+    id = div.identifier ~= "" and div.identifier or ("multicode-" .. count),
+    level = level,
+    active = div_opts.default,
+    group = div_opts.group,
+    classes = { "multicode" },
+  })
+  needs_assets = needs_assets or assets
+  return block
+end
+
+local function finish(doc)
+  if needs_assets then
+    return tabset.add_assets(doc)
+  end
+  return nil
+end
+
+return {
+  { Meta = read_options },
+  { Div = multicode },
+  { Pandoc = finish },
+}
