@@ -97,7 +97,8 @@ local ASSETS = [[
 </script>
 ]]
 
-local function is_html()
+--- Is the output HTML? (Quarto's format check, else pandoc's FORMAT.)
+function M.is_html()
   if quarto and quarto.doc and quarto.doc.is_format then
     return quarto.doc.is_format("html")
   end
@@ -199,7 +200,7 @@ function M.render(tabs, opts)
     end
     return quarto_div_tabset(tabs, opts, attr), false
   end
-  if is_html() then
+  if M.is_html() then
     return html_tabset(tabs, opts), true
   end
   return fallback(tabs, opts), false
