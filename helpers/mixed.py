@@ -1,0 +1,1 @@
+"""Mixed-model summaries (in progress)."""
