@@ -1,0 +1,85 @@
+"""Turn a checked session into one unexecuted notebook per language, with pandoc.
+
+Pandoc 3 (from PyPI's pypandoc-binary: Debian's 2.17 is too old) reads the
+preprocessed markdown and runs the project's Lua filters: the qna and
+multicode extensions (the same code the website uses) and `filters/cells.lua`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import tempfile
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from .config import ROOT, CourseConfig
+from .errors import BuildError
+from .source import Source
+
+# Order matters: qna picks question/answer first, multicode then keeps one
+# language, cells finally turns that language's chunks into notebook cells.
+FILTERS = (
+    "_extensions/qna/qna.lua",
+    "_extensions/multicode/multicode.lua",
+    "filters/cells.lua",
+)
+# Lua errors carry "<file>:<line>: [filter] message"; keep that line only.
+LUA_ERROR = re.compile(
+    r"(?P<file>[^\s:]+):(?P<line>\d+): (?P<msg>\[[\w-]+\].*)$|(?P<bare>\[[\w-]+\].*)$",
+    re.MULTILINE,
+)
+
+
+@cache
+def pandoc_path() -> str:
+    """The pandoc 3 binary shipped inside pypandoc-binary."""
+    import pypandoc
+
+    return pypandoc.get_pandoc_path()
+
+
+def to_ipynb(source: Source, lang: str, config: CourseConfig, root: Path = ROOT) -> dict:
+    """Run pandoc with the filters on `source` for `lang`; return the notebook JSON."""
+    meta = dict(config.metadata)
+    meta["multicode-keep"] = lang
+    meta["source-file"] = _shown(source, root)
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False, encoding="utf-8") as tmp:
+        yaml.safe_dump(meta, tmp)
+        meta_file = Path(tmp.name)
+    try:
+        cmd = [pandoc_path(), "--from=markdown", "--to=ipynb", f"--metadata-file={meta_file}"]
+        cmd += [f"--lua-filter={root / f}" for f in FILTERS]
+        result = subprocess.run(
+            cmd,
+            input=source.markdown,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            cwd=root,
+        )
+    finally:
+        meta_file.unlink(missing_ok=True)
+    if result.returncode != 0:
+        raise _pandoc_error(result.stderr, _shown(source, root))
+    return json.loads(result.stdout)
+
+
+def _pandoc_error(stderr: str, shown: str) -> BuildError:
+    """The filter's own message (with its file and line) if there is one, else pandoc's."""
+    found = LUA_ERROR.search(stderr)
+    if found is None:
+        return BuildError(shown, None, "pandoc failed: " + stderr.strip())
+    if found.group("bare"):
+        return BuildError(shown, None, found.group("bare").strip())
+    return BuildError(found.group("file"), int(found.group("line")), found.group("msg").strip())
+
+
+def _shown(source: Source, root: Path) -> str:
+    try:
+        return str(source.path.resolve().relative_to(root))
+    except ValueError:
+        return source.path.name

@@ -1,0 +1,84 @@
+"""Execute a notebook with papermill and keep only what students should download.
+
+Papermill records absolute input/output paths and timings in the notebook's
+metadata; those change on every run and leak machine details, so they are
+removed. Outputs that still carry a machine path are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from .config import KERNELS, ROOT
+
+# Volatile metadata papermill and nbclient add to cells and notebooks.
+VOLATILE_CELL_KEYS = ("papermill", "execution")
+
+
+class ExecutionFailed(Exception):
+    """A cell raised: carries the cell id and the error text."""
+
+    def __init__(self, cell: str | None, message: str) -> None:
+        self.cell = cell
+        self.message = message
+        super().__init__(message)
+
+
+def run(notebook: dict, lang: str, cwd: Path, timeout: int = 600) -> dict:
+    """Execute `notebook` (a dict) in `cwd` with the language's kernel; return it cleaned."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    with tempfile.TemporaryDirectory(prefix="coursebuild-") as tmp:
+        src, out = Path(tmp) / "in.ipynb", Path(tmp) / "out.ipynb"
+        src.write_text(json.dumps(notebook), encoding="utf-8")
+        try:
+            papermill.execute_notebook(
+                str(src),
+                str(out),
+                kernel_name=KERNELS[lang]["name"],
+                cwd=str(cwd),
+                progress_bar=False,
+                log_output=False,
+                execution_timeout=timeout,
+            )
+        except PapermillExecutionError as exc:
+            executed = json.loads(out.read_text(encoding="utf-8")) if out.exists() else notebook
+            cells = executed.get("cells", [])
+            cell = cells[exc.cell_index].get("id") if exc.cell_index < len(cells) else None
+            raise ExecutionFailed(cell, f"{exc.ename}: {exc.evalue}") from None
+        executed = json.loads(out.read_text(encoding="utf-8"))
+    return clean(executed)
+
+
+def clean(notebook: dict) -> dict:
+    """Drop papermill's paths and timings; keep outputs and the build's metadata."""
+    notebook["metadata"].pop("papermill", None)
+    for cell in notebook["cells"]:
+        meta = cell.get("metadata", {})
+        for key in VOLATILE_CELL_KEYS:
+            meta.pop(key, None)
+        if meta.get("tags") == []:
+            meta.pop("tags")
+    return notebook
+
+
+def machine_details(notebook: dict, root: Path = ROOT) -> list[str]:
+    """Places where a notebook's outputs show this machine: its paths or user name."""
+    needles = {str(root), str(Path.home()), tempfile.gettempdir() + "/"}
+    user = os.environ.get("USER") or os.environ.get("LOGNAME")
+    if user and user not in ("root",):
+        needles.add(f"/{user}/")
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(needles) if n not in ("/", "")))
+    found = []
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            text = json.dumps(output)
+            match = pattern.search(text)
+            if match:
+                found.append(f"cell '{cell.get('id')}' shows '{match.group(0)}'")
+    return found

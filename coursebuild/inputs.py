@@ -1,0 +1,52 @@
+"""What a notebook is built from, as one hash: rebuild only when it changes.
+
+A notebook records the hash of its inputs in its own metadata
+(``coursebuild.inputs_sha1``), so a fresh clone knows what is current
+without any build state kept beside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .config import ROOT
+
+# Everything besides the session source that can change a notebook: the
+# filters, the build steps, the helpers and the data registry, the
+# environment pins and the course configuration.
+SHARED_INPUTS = (
+    "_quarto.yml",
+    "_extensions/**/*.lua",
+    "filters/*.lua",
+    "coursebuild/config.py",
+    "coursebuild/source.py",
+    "coursebuild/convert.py",
+    "coursebuild/notebook.py",
+    "coursebuild/execute.py",
+    "helpers/**/*.py",
+    "helpers/**/*.R",
+    "helpers/*.json",
+    "helpers/registry.txt",
+    "requirements.txt",
+    "renv.lock",
+    "tools/apt-packages.txt",
+)
+
+
+def shared_files(root: Path = ROOT) -> list[Path]:
+    """The shared input files that exist, in a stable order."""
+    found: set[Path] = set()
+    for pattern in SHARED_INPUTS:
+        found.update(p for p in root.glob(pattern) if p.is_file() and "__pycache__" not in p.parts)
+    return sorted(found)
+
+
+def inputs_sha1(source: Path, lang: str, shared: list[Path], root: Path = ROOT) -> str:
+    """Hash of the session source, its language and every shared input (names and bytes)."""
+    digest = hashlib.sha1(f"lang={lang}\n".encode())
+    for path in [source, *shared]:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
