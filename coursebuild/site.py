@@ -69,7 +69,11 @@ def pandoc_filters(root: Path = ROOT, config: dict | None = None) -> Filters:
             continue
         if name.endswith(".lua"):
             path = root / name
-            (paths.append(path), names.append(name)) if path.exists() else missing.append(name)
+            if path.exists():
+                paths.append(path)
+                names.append(name)
+            else:
+                missing.append(name)
             continue
         manifest = root / "_extensions" / name / "_extension.yml"
         if not manifest.exists():
@@ -164,8 +168,12 @@ def _shown(path: Path, root: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m coursebuild.site", description=__doc__.split("\n")[0])
-    parser.add_argument("sessions", nargs="*", type=Path, help="session .qmd files (default: all built)")
+    parser = argparse.ArgumentParser(
+        prog="python -m coursebuild.site", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "sessions", nargs="*", type=Path, help="session .qmd files (default: all built)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "test-output" / "site")
     args = parser.parse_args(argv)
     sessions = args.sessions or sessions_with_notebooks(ROOT)
