@@ -1,0 +1,526 @@
+"""Tests of the Lua filters: multicode, qna and the notebook cells filter.
+
+Fixtures in ``tests/filters/`` are in the preprocessed form the notebook
+build feeds pandoc (chunks as ``{.python .cell data-source-line=...}``,
+divs with ``data-source-line``). Golden files sit beside them as
+``<fixture>.<case>.<ext>``; regenerate with ``UPDATE_GOLDEN=1 pytest`` and
+review the diff. Quarto's branches run against ``quarto-stub.lua``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pypandoc
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "filters"
+ERRORS = FIXTURES / "errors"
+PANDOC = pypandoc.get_pandoc_path()
+
+QNA = ROOT / "_extensions" / "qna" / "qna.lua"
+MULTICODE = ROOT / "_extensions" / "multicode" / "multicode.lua"
+CELLS = ROOT / "filters" / "cells.lua"
+NOTEBOOK_FILTERS = (QNA, MULTICODE, CELLS)
+SITE_FILTERS = (QNA, MULTICODE)
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def pandoc(
+    fixture: Path,
+    filters,
+    to: str,
+    *,
+    keep: str | None = None,
+    source: str | None = "sessions/demo.qmd",
+    metadata_file: Path = FIXTURES / "course.yml",
+    env: dict[str, str] | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess:
+    """Run pandoc 3 the way the notebook build does."""
+    args = [PANDOC, str(fixture), "-f", "markdown", "-t", to, "--metadata-file", str(metadata_file)]
+    if source:
+        args += ["-M", f"source-file={source}"]
+    if keep:
+        args += ["-M", f"multicode-keep={keep}"]
+    for lua in filters:
+        args += ["--lua-filter", str(lua)]
+    result = subprocess.run(
+        args,
+        capture_output=True,
+        text=True,
+        cwd=FIXTURES,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+    )
+    if check and result.returncode != 0:
+        pytest.fail(f"pandoc failed ({result.returncode}):\n{result.stderr}")
+    return result
+
+
+def notebook(text: str) -> dict:
+    """Parse ipynb output, with pandoc's random cell ids made stable."""
+    nb = json.loads(text)
+    for cell in nb["cells"]:
+        if UUID.fullmatch(cell.get("id", "")):
+            cell["id"] = "RANDOM"
+    return nb
+
+
+def cell_sources(nb: dict, cell_type: str) -> list[str]:
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == cell_type]
+
+
+class Element:
+    def __init__(self, tag: str, attrs: dict[str, str | None], parent: Element | None):
+        self.tag, self.attrs, self.parent = tag, attrs, parent
+        self.children: list[Element] = []
+        self.text = ""
+
+    @property
+    def classes(self) -> list[str]:
+        return (self.attrs.get("class") or "").split()
+
+    def iter(self):
+        yield self
+        for child in self.children:
+            yield from child.iter()
+
+    def find_all(self, tag: str | None = None, cls: str | None = None) -> list[Element]:
+        return [
+            e
+            for e in self.iter()
+            if e is not self and (tag is None or e.tag == tag) and (cls is None or cls in e.classes)
+        ]
+
+    def all_text(self) -> str:
+        text = self.text + " ".join(c.all_text() for c in self.children)
+        return " ".join(text.split())
+
+
+class Tree(HTMLParser):
+    """Just enough of a DOM to check the tabsets' structure."""
+
+    VOID = {"br", "img", "hr", "meta", "link", "input"}
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.root = Element("root", {}, None)
+        self.current = self.root
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        element = Element(tag, dict(attrs), self.current)
+        self.current.children.append(element)
+        if tag not in self.VOID:
+            self.current = element
+
+    def handle_endtag(self, tag):
+        node = self.current
+        while node is not self.root and node.tag != tag:
+            node = node.parent
+        if node is not self.root:
+            self.current = node.parent
+
+    def handle_data(self, data):
+        self.current.text += data
+
+
+def tabsets(html: str, cls: str) -> list[Element]:
+    return Tree(html).root.find_all("div", cls)
+
+
+def tab_buttons(tabset: Element) -> list[Element]:
+    nav = next(c for c in tabset.children if c.tag == "ul")
+    return nav.find_all("button")
+
+
+def tab_panes(tabset: Element) -> list[Element]:
+    content = next(c for c in tabset.children if "tab-content" in c.classes)
+    return [c for c in content.children if "tab-pane" in c.classes]
+
+
+# ---------------------------------------------------------------- golden files
+
+GOLDEN = [
+    # (fixture, case, filters, to, keep)
+    ("multicode.md", "keep-python", (MULTICODE,), "native", "python"),
+    ("multicode.md", "keep-r", (MULTICODE,), "native", "r"),
+    ("multicode.md", "site", (MULTICODE,), "html", None),
+    ("multicode.md", "fallback", (MULTICODE,), "latex", None),
+    ("qna.md", "site", SITE_FILTERS, "html", None),
+    ("qna.md", "notebook-python", NOTEBOOK_FILTERS, "ipynb", "python"),
+    ("qna.md", "pdf", SITE_FILTERS, "latex", None),
+    ("cells.md", "notebook-python", NOTEBOOK_FILTERS, "ipynb", "python"),
+    ("cells.md", "notebook-r", NOTEBOOK_FILTERS, "ipynb", "r"),
+    ("overrides.md", "site", SITE_FILTERS, "html", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "case", "filters", "to", "keep"),
+    GOLDEN,
+    ids=[f"{g[0]}-{g[1]}" for g in GOLDEN],
+)
+def test_golden(fixture, case, filters, to, keep):
+    result = pandoc(FIXTURES / fixture, filters, to, keep=keep)
+    ext = {"native": "native", "html": "html", "latex": "tex", "ipynb": "ipynb"}[to]
+    golden = FIXTURES / f"{Path(fixture).stem}.{case}.{ext}"
+    output = result.stdout
+    if to == "ipynb":
+        output = json.dumps(notebook(output), indent=1, ensure_ascii=False) + "\n"
+    if os.environ.get("UPDATE_GOLDEN") == "1" or not golden.exists():
+        golden.write_text(output, encoding="utf-8")
+        if os.environ.get("UPDATE_GOLDEN") != "1":
+            pytest.fail(f"golden file {golden.name} was missing: written, review and commit it")
+    assert output == golden.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- multicode
+
+def test_keep_replaces_div_by_that_language_without_header():
+    out = pandoc(FIXTURES / "multicode.md", (MULTICODE,), "markdown", keep="r").stdout
+    assert 'df <- read.csv("schools.csv")' in out
+    assert "summary(df)" in out
+    assert "pandas" not in out and "df.describe" not in out
+    assert "#### R" not in out and "### r" not in out and "Python" not in out
+    assert "A note for R users." in out
+    assert "multicode" not in out
+
+
+def test_keep_drops_div_without_that_language():
+    out = pandoc(FIXTURES / "overrides.md", (MULTICODE,), "native", keep="r").stdout
+    assert "python_only" not in out
+    assert "r_first" in out and "python_second" not in out
+
+
+def test_site_one_tabset_per_div_with_declared_languages_and_group():
+    html = pandoc(FIXTURES / "multicode.md", SITE_FILTERS, "html").stdout
+    sets = tabsets(html, "multicode")
+    assert len(sets) == 2
+    for tabset in sets:
+        assert "panel-tabset" in tabset.classes
+        assert tabset.attrs["data-group"] == "language"
+        buttons = tab_buttons(tabset)
+        assert [b.attrs["data-value"] for b in buttons] == ["python", "r"]
+        assert [b.all_text() for b in buttons] == ["Python", "R"]
+        assert all(b.attrs["role"] == "tab" for b in buttons)
+        panes = tab_panes(tabset)
+        assert [p.attrs["role"] for p in panes] == ["tabpanel", "tabpanel"]
+        for button, pane in zip(buttons, panes, strict=True):
+            assert button.attrs["aria-controls"] == pane.attrs["id"]
+            assert pane.attrs["aria-labelledby"] == button.attrs["id"]
+            selected = button.attrs["aria-selected"] == "true"
+            assert ("active" in pane.classes) == selected
+            assert ("hidden" in pane.attrs) != selected
+        assert not tabset.find_all("h4") and not tabset.find_all("h3")
+    # default: python first div, div attribute default="r" on the second
+    assert [b.attrs["aria-selected"] for b in tab_buttons(sets[0])] == ["true", "false"]
+    assert [b.attrs["aria-selected"] for b in tab_buttons(sets[1])] == ["false", "true"]
+
+
+def test_site_assets_added_once():
+    html = pandoc(FIXTURES / "qna.md", SITE_FILTERS, "html").stdout
+    assert html.count('id="mc-tabset-assets"') == 1
+    assert html.count("<script>") == 1
+    assert "localStorage" in html
+    plain = pandoc(FIXTURES / "multicode.md", SITE_FILTERS, "latex").stdout
+    assert "<script>" not in plain
+
+
+def test_site_ids_unique():
+    html = pandoc(FIXTURES / "qna.md", SITE_FILTERS, "html").stdout
+    ids = [e.attrs["id"] for e in Tree(html).root.iter() if e.attrs.get("id")]
+    assert len(ids) == len(set(ids))
+
+
+def test_output_is_deterministic():
+    runs = {pandoc(FIXTURES / "qna.md", SITE_FILTERS, "html").stdout for _ in range(5)}
+    assert len(runs) == 1
+
+
+def test_div_overrides_languages_default_group():
+    html = pandoc(FIXTURES / "overrides.md", SITE_FILTERS, "html").stdout
+    first, second = tabsets(html, "multicode")
+    assert [b.attrs["data-value"] for b in tab_buttons(first)] == ["python"]
+    assert [b.attrs["data-value"] for b in tab_buttons(second)] == ["r", "python"]
+    assert second.attrs["data-group"] == "other"
+    assert [b.attrs["aria-selected"] for b in tab_buttons(second)] == ["true", "false"]
+
+
+def test_fallback_for_other_formats_shows_every_tab_under_a_header():
+    tex = pandoc(FIXTURES / "multicode.md", (MULTICODE,), "latex").stdout
+    headers = re.findall(r"\\(paragraph|subsubsection)\*\{(\w+)\}", tex)
+    assert headers == [
+        ("paragraph", "Python"),
+        ("paragraph", "R"),
+        ("subsubsection", "Python"),
+        ("subsubsection", "R"),
+    ]
+
+
+def test_real_course_configuration_is_accepted():
+    result = pandoc(
+        FIXTURES / "multicode.md",
+        NOTEBOOK_FILTERS,
+        "ipynb",
+        keep="python",
+        metadata_file=ROOT / "_quarto.yml",
+    )
+    assert "df.describe()" in result.stdout
+
+
+def test_labels_from_metadata(tmp_path):
+    config = tmp_path / "course.yml"
+    config.write_text(
+        "multicode:\n  languages: [r, python]\n  default: r\n"
+        "  labels: {python: 'Python 3', r: 'GNU R'}\n  group: lang\n"
+    )
+    fixture = tmp_path / "labels.md"
+    fixture.write_text(
+        "::: multicode\n#### gnu r\n\n```r\nx <- 1\n```\n\n#### Python 3\n\n```python\nx = 1\n```\n:::\n"
+    )
+    html = pandoc(fixture, SITE_FILTERS, "html", metadata_file=config).stdout
+    (tabset,) = tabsets(html, "multicode")
+    assert [b.all_text() for b in tab_buttons(tabset)] == ["GNU R", "Python 3"]
+    assert tabset.attrs["data-group"] == "lang"
+
+
+# ---------------------------------------------------------------- qna
+
+def test_qna_html_both_is_a_tabset_without_group():
+    html = pandoc(FIXTURES / "qna.md", SITE_FILTERS, "html").stdout
+    sets = tabsets(html, "qna")
+    assert len(sets) == 1  # the second qna says show="question"
+    (tabset,) = sets
+    assert "data-group" not in tabset.attrs
+    assert [b.all_text() for b in tab_buttons(tabset)] == ["Question", "Answer"]
+    question, answer = tab_panes(tabset)
+    assert "after the example" in question.all_text()
+    assert "One." in answer.all_text()
+    # the multicode div inside the answer became a nested tabset
+    assert len(answer.find_all("div", "multicode")) == 1
+    assert "Name two languages." in html and "Python and R." not in html
+
+
+def test_qna_ipynb_question_and_override_both():
+    nb = notebook(pandoc(FIXTURES / "qna.md", NOTEBOOK_FILTERS, "ipynb", keep="python").stdout)
+    text = "\n".join(cell_sources(nb, "markdown"))
+    assert "What is `x` after the example?" in text
+    assert "One." not in text
+    assert "print(x)" not in json.dumps(nb)  # the answer's code goes with it
+    # second block: ipynb="both" beats show="question"
+    assert "Name two languages." in text and "Python and R." in text
+    assert text.index("#### question") < text.index("#### ANSWER")
+
+
+def test_qna_latex_answer():
+    tex = pandoc(FIXTURES / "qna.md", SITE_FILTERS, "latex").stdout
+    assert "One." in tex and "after the example" not in tex
+    assert "\\paragraph{Answer}" in tex
+    assert "Name two languages." in tex and "Python and R." not in tex
+
+
+def test_qna_div_overrides():
+    html = pandoc(FIXTURES / "overrides.md", SITE_FILTERS, "html").stdout
+    assert "A1." in html and "Q1?" not in html  # html="answer"
+    assert "A2." in html and "Q2?" not in html  # show="answer"
+    assert not tabsets(html, "qna")
+    tex = pandoc(FIXTURES / "overrides.md", SITE_FILTERS, "latex").stdout
+    assert "Q1?" in tex and "A1." in tex  # pdf="both"
+    assert "Q2?" not in tex and "A2." in tex
+
+
+def test_qna_targets_from_metadata(tmp_path):
+    config = tmp_path / "course.yml"
+    config.write_text("qna:\n  targets: {html: question, ipynb: answer}\n")
+    html = pandoc(FIXTURES / "qna.md", SITE_FILTERS, "html", metadata_file=config).stdout
+    assert "after the example" in html and "One." not in html
+    assert not tabsets(html, "qna")
+    tex = pandoc(FIXTURES / "qna.md", SITE_FILTERS, "latex", metadata_file=config).stdout
+    assert "One." in tex and "after the example" not in tex  # pdf keeps its default
+
+
+def test_qna_bad_target_in_metadata(tmp_path):
+    config = tmp_path / "course.yml"
+    config.write_text("qna:\n  targets: {html: everything}\n")
+    result = pandoc(FIXTURES / "qna.md", SITE_FILTERS, "html", metadata_file=config, check=False)
+    assert result.returncode != 0
+    assert (
+        'sessions/demo.qmd: [qna] metadata qna.targets.html is "everything", '
+        "expected question, answer or both" in result.stderr
+    )
+
+
+# ---------------------------------------------------------------- cells
+
+def test_cells_mapping_python():
+    nb = notebook(pandoc(FIXTURES / "cells.md", NOTEBOOK_FILTERS, "ipynb", keep="python").stdout)
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert ["".join(c["source"]) for c in code] == ["import numpy as np", "model = fit()", "print(model)"]
+    assert [c["id"] for c in code] == ["setup", "fit", "RANDOM"]
+    assert code[0]["metadata"] == {"tags": ["setup"]}  # include: false
+    assert code[1]["metadata"] == {}  # echo and fig-cap are not copied
+    markdown = "\n".join(cell_sources(nb, "markdown"))
+    assert "``` python\nmodel = slow_fit()\n```" in markdown  # eval: false
+    assert "library(lme4)" not in json.dumps(nb)
+
+
+def test_cells_mapping_r():
+    nb = notebook(pandoc(FIXTURES / "cells.md", NOTEBOOK_FILTERS, "ipynb", keep="r").stdout)
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert ["".join(c["source"]) for c in code] == ["library(lme4)", "print(model)"]
+    assert code[0]["id"] == "setup-r"
+    assert code[0]["metadata"] == {"tags": ["setup"]}
+    assert "numpy" not in json.dumps(nb)
+
+
+def test_cells_after_multicode_keep():
+    nb = notebook(pandoc(FIXTURES / "multicode.md", NOTEBOOK_FILTERS, "ipynb", keep="python").stdout)
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert [c["id"] for c in code] == ["load-py", "RANDOM"]
+    assert code[1]["metadata"] == {"tags": ["setup"]}
+    assert "read.csv" not in json.dumps(nb)
+
+
+def test_cells_warns_about_cell_nested_in_div():
+    result = pandoc(FIXTURES / "cells.md", NOTEBOOK_FILTERS, "ipynb", keep="python")
+    assert "[cells] code cell inside div .callout-note (line 31)" in result.stderr
+
+
+def test_cells_needs_keep():
+    result = pandoc(FIXTURES / "cells.md", (CELLS,), "ipynb", check=False)
+    assert result.returncode != 0
+    assert "sessions/demo.qmd: [cells] metadata multicode-keep is not set" in result.stderr
+
+
+# ---------------------------------------------------------------- error paths
+
+ERROR_CASES = [
+    (
+        "missing-language.md",
+        'sessions/demo.qmd:10: [multicode] no tab for language "r", '
+        "expected one tab per declared language: python (Python), r (R)",
+    ),
+    (
+        "language-twice.md",
+        'sessions/demo.qmd:20: [multicode] language "python" has two tabs, '
+        "expected exactly one tab per language",
+    ),
+    (
+        "unknown-language.md",
+        'sessions/demo.qmd:30: [multicode] unknown language "Julia" in a tab header, '
+        "expected one of the declared languages: python (Python), r (R)",
+    ),
+    (
+        "tab-without-code.md",
+        'sessions/demo.qmd:40: [multicode] tab "R" has no code block, '
+        "expected at least one code block in every tab",
+    ),
+    (
+        "content-before-tab.md",
+        "sessions/demo.qmd:50: [multicode] content before the first tab header (Para), "
+        'expected the block to start with a tab header such as "#### Python"',
+    ),
+    (
+        "no-line.md",
+        'sessions/demo.qmd: multicode block 2: [multicode] no tab for language "r"',
+    ),
+    (
+        "bad-default.md",
+        'sessions/demo.qmd:90: [multicode] default="julia" is not a language of this block, '
+        "expected one of: python, r",
+    ),
+    (
+        "qna-missing-question.md",
+        "sessions/demo.qmd:60: [qna] no Question tab, expected a Question tab and an Answer tab",
+    ),
+    (
+        "qna-unknown-tab.md",
+        'sessions/demo.qmd:70: [qna] unknown tab "Hint", expected "Question" and "Answer" tabs only',
+    ),
+    (
+        "qna-bad-show.md",
+        'sessions/demo.qmd:80: [qna] show is "sometimes", expected question, answer or both',
+    ),
+]
+
+
+@pytest.mark.parametrize(("fixture", "message"), ERROR_CASES, ids=[c[0] for c in ERROR_CASES])
+@pytest.mark.parametrize("keep", [None, "python"], ids=["site", "notebook"])
+def test_error_paths(fixture, message, keep):
+    filters = NOTEBOOK_FILTERS if keep else SITE_FILTERS
+    result = pandoc(ERRORS / fixture, filters, "ipynb" if keep else "html", keep=keep, check=False)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_error_names_input_file_without_source_file_metadata():
+    result = pandoc(ERRORS / "missing-language.md", SITE_FILTERS, "html", source=None, check=False)
+    assert result.returncode != 0
+    assert f"{ERRORS / 'missing-language.md'}:10: [multicode]" in result.stderr
+
+
+def test_keep_must_be_declared():
+    result = pandoc(FIXTURES / "multicode.md", (MULTICODE,), "native", keep="julia", check=False)
+    assert result.returncode != 0
+    assert (
+        'sessions/demo.qmd: [multicode] multicode-keep is "julia", '
+        "expected one of the declared languages: python, r" in result.stderr
+    )
+
+
+# ---------------------------------------------------------------- Quarto's API (stub)
+
+def quarto_env(lua: Path, old: bool = False) -> dict[str, str]:
+    return {"QUARTO_STUB_FILTER": str(lua), "QUARTO_STUB_OLD": "1" if old else "0"}
+
+
+def run_stub(fixture: Path, lua: Path, to: str, *, old: bool = False, **kwargs):
+    stub = FIXTURES / "quarto-stub.lua"
+    return pandoc(fixture, (stub,), to, env=quarto_env(lua, old), **kwargs)
+
+
+def test_quarto_tabset_node():
+    out = run_stub(FIXTURES / "multicode.md", MULTICODE, "native").stdout
+    assert out.count('"stub-tabset"') == 2
+    assert out.count('( "group" , "language" )') == 2
+    assert out.count('( "stub-level" , "4" )') == 1
+    assert out.count('( "stub-level" , "3" )') == 1
+    titles = re.findall(r'\( "title" , "(\w+)" \)', out)
+    assert titles == ["Python", "R", "Python", "R"]
+    actives = re.findall(r'\( "active" , "(\w+)" \)', out)
+    assert actives == ["true", "false", "false", "true"]
+    assert "<script>" not in out
+
+
+def test_quarto_before_tabset_node_gets_panel_tabset_div():
+    html = run_stub(FIXTURES / "multicode.md", MULTICODE, "html", old=True).stdout
+    tree = Tree(html).root
+    sets = tree.find_all("div", "panel-tabset")
+    assert len(sets) == 2
+    assert all(s.attrs.get("data-group") == "language" for s in sets)
+    assert [h.all_text() for h in sets[1].find_all("h3")] == ["Python", "R"]
+    assert "active" in sets[1].find_all("h3")[1].classes
+    assert "mc-tabset" not in html
+
+
+def test_quarto_is_format_drives_qna():
+    out = run_stub(FIXTURES / "qna.md", QNA, "native").stdout
+    assert out.count('"stub-tabset"') == 1  # no target for native: both, as a Quarto tabset
+    tex = run_stub(FIXTURES / "qna.md", QNA, "latex").stdout
+    assert "One." in tex and "after the example" not in tex
+    html = run_stub(FIXTURES / "qna.md", QNA, "html").stdout
+    assert html.count("stub-tabset") == 1
+
+
+def test_quarto_input_file_names_errors():
+    result = run_stub(ERRORS / "missing-language.md", MULTICODE, "html", source=None, check=False)
+    assert "stub/input.qmd:10: [multicode]" in result.stderr
