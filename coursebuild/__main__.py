@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from . import build
 from .config import ROOT
@@ -19,13 +20,16 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--jobs", type=int, default=2, help="notebooks executed at once (default 2)")
     c = sub.add_parser("check", help="exit 1 if any notebook is out of date with its inputs")
     c.add_argument("sessions", nargs="*")
+    for p in (b, c):
+        p.add_argument("--root", type=Path, default=ROOT, help="course folder (default: this one)")
     args = parser.parse_args(argv)
+    root = args.root.resolve()
     try:
         if args.command == "build":
-            return 1 if build.build(ROOT, args.sessions, args.force, args.jobs) else 0
-        stale = build.plan(ROOT, args.sessions)
+            return 1 if build.build(root, args.sessions, args.force, args.jobs) else 0
+        stale = build.plan(root, args.sessions)
         for job in stale:
-            print(f"out of date: {job.output.relative_to(ROOT)} (run ./course build)")
+            print(f"out of date: {job.output.relative_to(root)} (run ./course build)")
         return 1 if stale else 0
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -109,6 +109,7 @@ def write_atomic(path: Path, text: str) -> None:
 def _execute(job: Job, nb: dict, root: Path) -> tuple[dict, float]:
     """Worker: execute one notebook (in its own process)."""
     start = time.perf_counter()
+    job.output.parent.mkdir(parents=True, exist_ok=True)  # the kernel's working directory
     executed = execute.run(nb, job.lang, cwd=job.output.parent)
     leaks = execute.machine_details(executed, root)
     if leaks:
@@ -151,6 +152,10 @@ def build(
                 where += f":{line}" if line else ""
                 cell = f" in cell '{exc.cell}'" if exc.cell else ""
                 log(f"[{done}/{len(ready)}] {job.name}: FAILED{cell}\n  {where}: {exc.message}")
+                failures += 1
+                continue
+            except Exception as exc:  # a kernel that would not start, a papermill crash, ...
+                log(f"[{done}/{len(ready)}] {job.name}: FAILED: {type(exc).__name__}: {exc}")
                 failures += 1
                 continue
             write_atomic(job.output, notebook.dumps(executed))

@@ -23,9 +23,12 @@ class ExecutionFailed(Exception):
     """A cell raised: carries the cell id and the error text."""
 
     def __init__(self, cell: str | None, message: str) -> None:
+        super().__init__(cell, message)  # both in args, so it survives the process pool
         self.cell = cell
         self.message = message
-        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def run(notebook: dict, lang: str, cwd: Path, timeout: int = 600) -> dict:
@@ -47,8 +50,8 @@ def run(notebook: dict, lang: str, cwd: Path, timeout: int = 600) -> dict:
                 execution_timeout=timeout,
             )
         except PapermillExecutionError as exc:
-            executed = json.loads(out.read_text(encoding="utf-8")) if out.exists() else notebook
-            cells = executed.get("cells", [])
+            # Index into our own cells: papermill's output gains an error banner cell on top.
+            cells = notebook.get("cells", [])
             cell = cells[exc.cell_index].get("id") if exc.cell_index < len(cells) else None
             raise ExecutionFailed(cell, f"{exc.ename}: {exc.evalue}") from None
         executed = json.loads(out.read_text(encoding="utf-8"))

@@ -150,7 +150,8 @@ def _front_matter(lines: list[str], shown: str) -> tuple[dict, int]:
     try:
         meta = yaml.safe_load("\n".join(lines[1:end])) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        # Where the broken construct starts (an unclosed quote) beats where it was noticed.
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
         raise BuildError(shown, line, f"front matter is not valid YAML: {problem}") from exc
