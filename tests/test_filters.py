@@ -185,6 +185,7 @@ def test_golden(fixture, case, filters, to, keep):
 
 # ---------------------------------------------------------------- multicode
 
+
 def test_keep_replaces_div_by_that_language_without_header():
     out = pandoc(FIXTURES / "multicode.md", (MULTICODE,), "markdown", keep="r").stdout
     assert 'df <- read.csv("schools.csv")' in out
@@ -285,7 +286,8 @@ def test_labels_from_metadata(tmp_path):
     )
     fixture = tmp_path / "labels.md"
     fixture.write_text(
-        "::: multicode\n#### gnu r\n\n```r\nx <- 1\n```\n\n#### Python 3\n\n```python\nx = 1\n```\n:::\n"
+        "::: multicode\n#### gnu r\n\n```r\nx <- 1\n```\n\n"
+        "#### Python 3\n\n```python\nx = 1\n```\n:::\n"
     )
     html = pandoc(fixture, SITE_FILTERS, "html", metadata_file=config).stdout
     (tabset,) = tabsets(html, "multicode")
@@ -294,6 +296,7 @@ def test_labels_from_metadata(tmp_path):
 
 
 # ---------------------------------------------------------------- qna
+
 
 def test_qna_html_both_is_a_tabset_without_group():
     html = pandoc(FIXTURES / "qna.md", SITE_FILTERS, "html").stdout
@@ -361,10 +364,12 @@ def test_qna_bad_target_in_metadata(tmp_path):
 
 # ---------------------------------------------------------------- cells
 
+
 def test_cells_mapping_python():
     nb = notebook(pandoc(FIXTURES / "cells.md", NOTEBOOK_FILTERS, "ipynb", keep="python").stdout)
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    assert ["".join(c["source"]) for c in code] == ["import numpy as np", "model = fit()", "print(model)"]
+    sources = ["".join(c["source"]) for c in code]
+    assert sources == ["import numpy as np", "model = fit()", "print(model)"]
     assert [c["id"] for c in code] == ["setup", "fit", "RANDOM"]
     assert code[0]["metadata"] == {"tags": ["setup"]}  # include: false
     assert code[1]["metadata"] == {}  # echo and fig-cap are not copied
@@ -383,7 +388,8 @@ def test_cells_mapping_r():
 
 
 def test_cells_after_multicode_keep():
-    nb = notebook(pandoc(FIXTURES / "multicode.md", NOTEBOOK_FILTERS, "ipynb", keep="python").stdout)
+    result = pandoc(FIXTURES / "multicode.md", NOTEBOOK_FILTERS, "ipynb", keep="python")
+    nb = notebook(result.stdout)
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert [c["id"] for c in code] == ["load-py", "RANDOM"]
     assert code[1]["metadata"] == {"tags": ["setup"]}
@@ -444,7 +450,8 @@ ERROR_CASES = [
     ),
     (
         "qna-unknown-tab.md",
-        'sessions/demo.qmd:70: [qna] unknown tab "Hint", expected "Question" and "Answer" tabs only',
+        'sessions/demo.qmd:70: [qna] unknown tab "Hint", '
+        'expected "Question" and "Answer" tabs only',
     ),
     (
         "qna-bad-show.md",
@@ -478,6 +485,7 @@ def test_keep_must_be_declared():
 
 
 # ---------------------------------------------------------------- Quarto's API (stub)
+
 
 def quarto_env(lua: Path, old: bool = False) -> dict[str, str]:
     return {"QUARTO_STUB_FILTER": str(lua), "QUARTO_STUB_OLD": "1" if old else "0"}
