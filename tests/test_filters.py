@@ -437,7 +437,7 @@ ERROR_CASES = [
     ),
     (
         "no-line.md",
-        'sessions/demo.qmd: multicode block 2: [multicode] no tab for language "r"',
+        'sessions/demo.qmd: [multicode] multicode block 2: no tab for language "r"',
     ),
     (
         "bad-default.md",

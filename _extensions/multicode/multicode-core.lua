@@ -26,9 +26,16 @@ function M.warn(message)
   end
 end
 
---- Stop the render: `<where>: [<tag>] <what>, expected <expected>`.
+--- Stop the render: `<file>:<line>: [<tag>] <what>, expected <expected>`
+--- (`where` is a file name, `file:line`, or {file, block} from `where`).
 function M.fail(where, tag, what, expected)
-  error(where .. ": [" .. tag .. "] " .. what .. ", expected " .. expected, 0)
+  local prefix
+  if type(where) == "table" then
+    prefix = where.file .. ": [" .. tag .. "] " .. where.block .. ": "
+  else
+    prefix = where .. ": [" .. tag .. "] "
+  end
+  error(prefix .. what .. ", expected " .. expected, 0)
 end
 
 --- Source file named in error messages: metadata `source-file`, else
@@ -47,14 +54,15 @@ function M.source_file(meta)
   return "<stdin>"
 end
 
---- `file:line` from the div's `data-source-line` (added by the build's
---- preprocessor), else `file: <kind> block <n>`.
+--- Where a div is, for `fail`: `file:line` from its `data-source-line`
+--- (added by the build's preprocessor), else the file and "<kind> block <n>"
+--- (the message then reads `file: [<kind>] <kind> block <n>: ...`).
 function M.where(file, div, kind, n)
   local line = div.attributes["data-source-line"]
   if line and line ~= "" then
     return file .. ":" .. line
   end
-  return file .. ": " .. kind .. " block " .. tostring(n)
+  return { file = file, block = kind .. " block " .. tostring(n) }
 end
 
 --- Split a comma- or space-separated string (or a Meta list) into a List.
