@@ -1,0 +1,434 @@
+"""Helpers for the site tests: a small HTML tree, page checks, headless Chromium.
+
+Not a test module. The page checks take the rendered HTML, the session source
+and its notebooks, and return a list of problems (empty when the page is
+right), so one failing assertion lists every problem at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+VOID = {
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+    "track", "wbr",
+}  # fmt: skip
+
+
+# HTML tree -----------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Node:
+    tag: str
+    attrs: dict[str, str]
+    parent: Node | None = None
+    children: list = field(default_factory=list)  # Node or str
+
+    @property
+    def classes(self) -> list[str]:
+        return self.attrs.get("class", "").split()
+
+    def text(self) -> str:
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+    def iter(self):
+        for child in self.children:
+            if isinstance(child, Node):
+                yield child
+                yield from child.iter()
+
+    def find_all(self, tag: str | None = None, cls: str | None = None, **attrs) -> list[Node]:
+        found = []
+        for node in self.iter():
+            if tag and node.tag != tag:
+                continue
+            if cls and cls not in node.classes:
+                continue
+            if any(node.attrs.get(k.replace("_", "-")) != v for k, v in attrs.items()):
+                continue
+            found.append(node)
+        return found
+
+    def ancestors(self):
+        node = self.parent
+        while node is not None:
+            yield node
+            node = node.parent
+
+
+class _Builder(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#document", {})
+        self.current = self.root
+
+    def handle_starttag(self, tag, attrs):
+        node = Node(tag, {k: (v if v is not None else "") for k, v in attrs}, self.current)
+        self.current.children.append(node)
+        if tag not in VOID:
+            self.current = node
+
+    def handle_startendtag(self, tag, attrs):
+        node = Node(tag, {k: (v if v is not None else "") for k, v in attrs}, self.current)
+        self.current.children.append(node)
+
+    def handle_endtag(self, tag):
+        node = self.current
+        while node is not self.root and node.tag != tag:
+            node = node.parent
+        if node is not self.root:
+            self.current = node.parent
+
+    def handle_data(self, data):
+        self.current.children.append(data)
+
+
+def parse_html(text: str) -> Node:
+    builder = _Builder()
+    builder.feed(text)
+    builder.close()
+    return builder.root
+
+
+# Source facts --------------------------------------------------------------
+
+DIV_OPEN = re.compile(r"^ {0,3}:{3,}\s*(?P<attr>\S.*?)\s*$")
+
+
+def source_divs(qmd_text: str, cls: str) -> int:
+    """How many fenced divs of class `cls` the source opens (outside code)."""
+    count, fence = 0, None
+    for line in qmd_text.splitlines():
+        stripped = line.strip()
+        if fence:
+            if stripped.startswith(fence) and set(stripped) == {fence[0]}:
+                fence = None
+            continue
+        m = re.match(r"^(`{3,}|~{3,})", stripped)
+        if m:
+            fence = m.group(1)
+            continue
+        opener = DIV_OPEN.match(line)
+        if opener:
+            attr = opener.group("attr")
+            if attr == cls or re.search(r"\{[^}]*\." + re.escape(cls) + r"\b", attr):
+                count += 1
+    return count
+
+
+def visible_outputs(cell: dict) -> list[dict]:
+    """The outputs of a notebook cell that the page shows (one div each)."""
+    shown = []
+    for out in cell.get("outputs", []):
+        kind = out.get("output_type")
+        if kind in ("stream", "error"):
+            shown.append(out)
+        elif kind in ("display_data", "execute_result"):
+            mimes = {"image/png", "image/jpeg", "image/svg+xml", "text/html", "text/markdown"}
+            if mimes & set(out.get("data", {})) or "text/plain" in out.get("data", {}):
+                shown.append(out)
+    return shown
+
+
+def _joined(value) -> str:
+    return "".join(value) if isinstance(value, list) else (value or "")
+
+
+def _strip_ansi(text: str) -> str:
+    return re.sub(r"\x1b\[[\d;]*[A-Za-z]", "", text)
+
+
+# Page checks ---------------------------------------------------------------
+
+
+def check_page(html_path: Path, qmd: Path, notebooks: dict[str, dict], config: dict) -> list[str]:
+    """Problems with a rendered session page (empty list: the page is right)."""
+    problems: list[str] = []
+    doc = parse_html(html_path.read_text(encoding="utf-8"))
+    source = qmd.read_text(encoding="utf-8")
+    mc = config.get("multicode") or {}
+    languages = [str(x).lower() for x in mc.get("languages", [])]
+    group = mc.get("group")
+
+    # 1. every multicode div is one tabset with exactly the declared languages and group
+    tabsets = [n for n in doc.find_all("div", "multicode") if "panel-tabset" in n.classes]
+    expected = source_divs(source, "multicode")
+    if len(tabsets) != expected:
+        problems.append(
+            f"{expected} multicode divs in the source, {len(tabsets)} tabsets on the page"
+        )
+    for ts in tabsets:
+        name = ts.attrs.get("id", "?")
+        if group and ts.attrs.get("data-group") != group:
+            found = ts.attrs.get("data-group")
+            problems.append(f"tabset {name}: data-group {found!r} != {group!r}")
+        tabs = [b for b in ts.find_all(role="tab") if _owner(b) is ts]
+        keys = [b.attrs.get("data-value") for b in tabs]
+        if keys != languages:
+            problems.append(f"tabset {name}: tabs {keys} != declared languages {languages}")
+        panes = [p for p in ts.find_all("div", "tab-pane") if _owner(p) is ts]
+        if len(panes) != len(languages):
+            problems.append(f"tabset {name}: {len(panes)} panels for {len(languages)} languages")
+
+    # 2. every code cell shows its stored outputs; no include: false cell shows
+    page_cells = {}
+    for div in doc.find_all("div", "cell"):
+        cid = div.attrs.get("data-cell-id")
+        if cid:
+            page_cells.setdefault((div.attrs.get("data-lang"), cid), div)
+    for lang, nb in notebooks.items():
+        for cell in nb["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            div = page_cells.get((lang, cell["id"]))
+            hidden = "setup" in cell.get("metadata", {}).get("tags", [])
+            if hidden:
+                if div is not None:
+                    problems.append(f"{lang} cell {cell['id']} is include: false but on the page")
+                continue
+            if div is None:
+                problems.append(f"{lang} cell {cell['id']} is not on the page")
+                continue
+            problems += _check_outputs(div, cell, lang)
+
+    # 3. qna blocks: where the html target says
+    target = ((config.get("qna") or {}).get("targets") or {}).get("html", "both")
+    qnas = doc.find_all("div", "qna")
+    in_source = source_divs(source, "qna")
+    if len(qnas) != in_source:
+        problems.append(f"{in_source} qna divs in the source, {len(qnas)} on the page")
+    want = {"both": ["question", "answer"], "question": ["question"], "answer": ["answer"]}[target]
+    for q in qnas:
+        keys = [b.attrs.get("data-value") for b in q.find_all(role="tab") if _owner(b) is q]
+        name = q.attrs.get("id")
+        if target == "both" and keys != want:
+            problems.append(f"qna {name}: tabs {keys}, targets.html=both wants {want}")
+        if target != "both" and keys:
+            problems.append(f"qna {name}: tabs {keys}, targets.html={target} wants none")
+
+    # 4. download and Colab links
+    problems += _check_links(doc, qmd.stem, config, languages)
+
+    # 5. every image resolves
+    problems += check_images(doc, html_path.parent)
+    return problems
+
+
+def _owner(node: Node) -> Node | None:
+    """The nearest enclosing tabset of a tab or pane."""
+    for anc in node.ancestors():
+        if "panel-tabset" in anc.classes:
+            return anc
+    return None
+
+
+def _check_outputs(div: Node, cell: dict, lang: str) -> list[str]:
+    problems = []
+    where = f"{lang} cell {cell['id']}"
+    shown = [d for d in div.find_all("div", "cell-output") if d.parent is div]
+    outputs = visible_outputs(cell)
+    if len(shown) != len(outputs):
+        return [f"{where}: {len(outputs)} stored outputs, {len(shown)} on the page"]
+    for out, node in zip(outputs, shown, strict=True):
+        kind = out["output_type"]
+        if kind == "stream":
+            want = _strip_ansi(_joined(out["text"])).rstrip()
+            if f"cell-output-{out['name']}" not in node.classes or node.text().strip() != want:
+                problems.append(f"{where}: {out['name']} text {want!r} not shown")
+        elif kind == "error":
+            if "cell-output-error" not in node.classes or out["ename"] not in node.text():
+                problems.append(f"{where}: error {out['ename']} not shown")
+        else:
+            data = out["data"]
+            imgs = node.find_all("img")
+            if "image/png" in data:
+                src = "data:image/png;base64," + re.sub(r"\s", "", _joined(data["image/png"]))
+                if not imgs or imgs[0].attrs.get("src") != src or not imgs[0].attrs.get("alt"):
+                    problems.append(f"{where}: stored PNG not shown (or no alt text)")
+            elif (
+                "text/html" in data
+                and "<table" in _joined(data["text/html"])
+                and not node.find_all("table")
+            ):
+                problems.append(f"{where}: stored HTML table not shown")
+    return problems
+
+
+def _check_links(doc: Node, session: str, config: dict, languages: list[str]) -> list[str]:
+    course = config.get("course") or {}
+    repo = str(course.get("repo-url", "")).rstrip("/")
+    branch = str(course.get("branch", "main"))
+    labels = (config.get("multicode") or {}).get("labels") or {}
+    boxes = doc.find_all("div", "notebook-links")
+    if len(boxes) != 1:
+        return [f"{len(boxes)} notebook-links boxes on the page (want 1)"]
+    links = [(a.text().strip(), a.attrs.get("href")) for a in boxes[0].find_all("a")]
+    owner_repo = repo.split("github.com/", 1)[-1]
+    want = []
+    for lang in languages:
+        file = f"notebooks/{lang}/{session}.ipynb"
+        want.append((f"{labels.get(lang, lang)} notebook", f"{repo}/raw/{branch}/{file}"))
+        want.append(
+            (
+                "Open in Colab",
+                f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{file}",
+            )
+        )
+    return [] if links == want else [f"notebook links {links} != {want}"]
+
+
+def check_images(doc: Node, base: Path) -> list[str]:
+    problems = []
+    for img in doc.find_all("img"):
+        src = img.attrs.get("src", "")
+        if src.startswith("data:"):
+            head, _, payload = src.partition(",")
+            try:
+                raw = base64.b64decode(payload, validate=True) if ";base64" in head else b"x"
+            except ValueError:
+                problems.append(f"image data URI is not valid base64: {src[:60]}")
+                continue
+            if "image/png" in head and not raw.startswith(b"\x89PNG\r\n\x1a\n"):
+                problems.append(f"image data URI is not a PNG: {src[:60]}")
+        elif re.match(r"^[a-z]+://", src):
+            continue  # external: not ours to check offline
+        elif not (base / src.split("#")[0].split("?")[0]).exists():
+            problems.append(f"image {src} does not exist")
+    return problems
+
+
+# Headless Chromium ----------------------------------------------------------
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+]
+
+# Injected first in <head> of a copy of the page: records script errors,
+# failed resources and console.error calls; after load, checks every image,
+# clicks the last tab of the first grouped tabset and records which tab every
+# tabset of that group then shows. The result goes into <pre id="__probe">.
+PROBE = r"""<script>
+(function () {
+  var errors = [];
+  window.addEventListener("error", function (e) {
+    if (e.target && e.target !== window && (e.target.src || e.target.href)) {
+      errors.push("failed to load " + (e.target.src || e.target.href));
+    } else {
+      errors.push(String(e.message || e));
+    }
+  }, true);
+  var original = console.error;
+  console.error = function () {
+    errors.push("console.error: " + Array.prototype.join.call(arguments, " "));
+    return original.apply(console, arguments);
+  };
+  window.addEventListener("load", function () {
+    var images = Array.prototype.map.call(document.images, function (img) {
+      return { src: img.getAttribute("src").slice(0, 80),
+               ok: img.complete && img.naturalWidth > 0 };
+    });
+    var groups = null;
+    var first = document.querySelector(".panel-tabset[data-group]");
+    if (first) {
+      var tabs = first.querySelectorAll(":scope > .nav-tabs [role=tab]");
+      var last = tabs[tabs.length - 1];
+      if (last) { last.click(); }
+      var group = first.getAttribute("data-group");
+      groups = { clicked: last ? last.getAttribute("data-value") : null, shown: [] };
+      document.querySelectorAll(".panel-tabset[data-group]").forEach(function (ts) {
+        if (ts.getAttribute("data-group") !== group) { return; }
+        var active = ts.querySelector(":scope > .nav-tabs [role=tab][aria-selected=true]");
+        var pane = active && document.getElementById(active.getAttribute("aria-controls"));
+        var visible = !!(pane && !pane.hidden && getComputedStyle(pane).display !== "none");
+        groups.shown.push({ tab: active && active.getAttribute("data-value"), visible: visible });
+      });
+    }
+    setTimeout(function () {
+      var pre = document.createElement("pre");
+      pre.id = "__probe";
+      pre.textContent = JSON.stringify({ errors: errors, images: images, groups: groups });
+      document.body.appendChild(pre);
+    }, 0);
+  });
+})();
+</script>"""
+
+
+def chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def _run_chromium(args: list[str], timeout: int = 60) -> subprocess.CompletedProcess:
+    with tempfile.TemporaryDirectory() as profile:
+        cmd = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args]
+        env = dict(os.environ, HOME=profile)
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def probe(html_path: Path) -> dict:
+    """Load a copy of the page with the probe; return errors, images and tab groups."""
+    text = html_path.read_text(encoding="utf-8")
+    text = re.sub(r"(<head[^>]*>)", lambda m: m.group(1) + PROBE, text, count=1)
+    copy = html_path.resolve().with_name(html_path.stem + ".probe.html")
+    copy.write_text(text, encoding="utf-8")
+    result = _run_chromium(["--virtual-time-budget=2000", "--dump-dom", copy.as_uri()])
+    found = re.search(r'<pre id="__probe">(.*?)</pre>', result.stdout, re.S)
+    console = re.findall(r'CONSOLE[^\]]*\] "(.*?)", source', result.stderr)
+    if not found:
+        return {"errors": ["probe did not run: " + result.stderr[-500:]], "images": []}
+    data = json.loads(html.unescape(found.group(1)))
+    data["errors"] += [c for c in console if re.search(r"Uncaught|Failed to load|Error", c)]
+    data["errors"] = sorted(set(data["errors"]))
+    return data
+
+
+def probe_problems(data: dict) -> list[str]:
+    """Problems the probe saw: console errors, images that did not load, tabs out of sync."""
+    problems = [f"console error: {e}" for e in data["errors"]]
+    problems += [f"image did not load: {i['src']}" for i in data["images"] if not i["ok"]]
+    groups = data.get("groups")
+    if groups:
+        for k, shown in enumerate(groups["shown"]):
+            if shown["tab"] != groups["clicked"] or not shown["visible"]:
+                problems.append(
+                    f"tabset {k + 1} shows {shown['tab']!r} (visible={shown['visible']}) after "
+                    f"choosing {groups['clicked']!r} in the first tabset of the group"
+                )
+    return problems
+
+
+def screenshot(html_path: Path, png_path: Path) -> Path:
+    png_path.parent.mkdir(parents=True, exist_ok=True)
+    _run_chromium(
+        [
+            "--window-size=1280,2000",
+            "--hide-scrollbars",
+            f"--screenshot={png_path}",
+            html_path.resolve().as_uri(),
+        ]
+    )
+    return png_path
