@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -532,3 +533,62 @@ def test_quarto_is_format_drives_qna():
 def test_quarto_input_file_names_errors():
     result = run_stub(ERRORS / "missing-language.md", MULTICODE, "html", source=None, check=False)
     assert "stub/input.qmd:10: [multicode]" in result.stderr
+
+
+def test_logos_beside_labels_with_alt_text(tmp_path):
+    html = pandoc(FIXTURES / "multicode.md", SITE_FILTERS, "html").stdout
+    first = tabsets(html, "multicode")[0]
+    images = [b.find_all("img") for b in tab_buttons(first)]
+    assert [[i.attrs["alt"] for i in imgs] for imgs in images] == [["Python logo"], ["R logo"]]
+    assert all(i.attrs["src"].startswith("data:image/svg+xml,") for imgs in images for i in imgs)
+    config = tmp_path / "course.yml"
+    config.write_text("multicode:\n  languages: [python, r]\n  logos: false\n")
+    html = pandoc(FIXTURES / "multicode.md", SITE_FILTERS, "html", metadata_file=config).stdout
+    assert "<img" not in html
+    tex = pandoc(FIXTURES / "multicode.md", SITE_FILTERS, "latex").stdout
+    assert "svg" not in tex
+
+
+def test_qna_error_without_line(tmp_path):
+    fixture = tmp_path / "qna.md"
+    fixture.write_text("::: qna\n#### Question\n\nWhy?\n:::\n")
+    result = pandoc(fixture, SITE_FILTERS, "html", check=False)
+    assert result.returncode != 0
+    assert "sessions/demo.qmd: [qna] qna block 1: no Answer tab" in result.stderr
+
+
+# ---------------------------------------------------------------- the tabset script
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def dump_dom(page: Path, profile: Path) -> str:
+    args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu"]
+    args += [f"--user-data-dir={profile}", "--dump-dom", page.as_uri()]
+    return subprocess.run(args, capture_output=True, text=True, timeout=120).stdout
+
+
+def selected(dom: str) -> list[str]:
+    """data-value of the selected tab of each tabset, in page order."""
+    return re.findall(r'aria-selected="true"[^>]*data-value="(\w+)"', dom)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs a headless chromium")
+def test_script_syncs_group_and_remembers_choice(tmp_path):
+    html = pandoc(FIXTURES / "multicode.md", SITE_FILTERS, "html").stdout
+    page = tmp_path / "page.html"
+    page.write_text(html)
+    assert selected(dump_dom(page, tmp_path / "profile")) == ["python", "r"]
+    clicking = tmp_path / "click.html"
+    clicking.write_text(
+        html + '<script>document.getElementById("multicode-1-r-tab").click();</script>'
+    )
+    assert selected(dump_dom(clicking, tmp_path / "profile")) == ["r", "r"]
+    # another page, same browser profile: the choice is remembered
+    assert selected(dump_dom(page, tmp_path / "profile")) == ["r", "r"]
+    keys = tmp_path / "keys.html"
+    keys.write_text(
+        html + "<script>document.getElementById('multicode-1-python-tab').dispatchEvent("
+        "new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true}));</script>"
+    )
+    assert selected(dump_dom(keys, tmp_path / "fresh")) == ["r", "r"]

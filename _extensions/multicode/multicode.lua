@@ -19,6 +19,7 @@ Options (metadata, usually from _quarto.yml):
       default: python          # tab shown first
       labels: {python: Python, r: R}
       group: language          # tabset group: one choice switches every panel
+      logos: true              # HTML tabs: logos/<language>.svg beside the label
     multicode-keep: python     # notebook build: keep only this language
     source-file: sessions/01-intro.qmd   # file named in error messages
 
@@ -48,14 +49,58 @@ local core = load_sibling("multicode-core.lua")
 local tabset = load_sibling("tabset.lua")
 
 local opts
+local logos = {}
 local keep
 local file
 local count = 0
 local needs_assets = false
 
+--- An SVG file as a `data:` URI (so the page needs no extra resource).
+local function svg_data_uri(path)
+  local handle = io.open(path, "r")
+  if not handle then
+    return nil
+  end
+  local svg = handle:read("a")
+  handle:close()
+  svg = svg:gsub("%s+", " "):gsub("^ ", ""):gsub(" $", "")
+  svg = svg:gsub("[%%#<>\"{}|\\^`]", function(c)
+    return string.format("%%%02X", c:byte())
+  end)
+  return "data:image/svg+xml," .. svg
+end
+
+local function read_logos(meta)
+  local config = meta.multicode or {}
+  if config.logos == false or (config.logos and pandoc.utils.stringify(config.logos) == "false") then
+    return
+  end
+  for _, id in ipairs(opts.languages) do
+    local ok, path = pcall(function()
+      if quarto and quarto.utils and quarto.utils.resolve_path then
+        return quarto.utils.resolve_path("logos/" .. id .. ".svg")
+      end
+      return pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "logos", id .. ".svg" })
+    end)
+    logos[id] = ok and svg_data_uri(path) or nil
+  end
+end
+
+--- Tab title: the language label, after its logo in HTML output.
+local function tab_title(div_opts, id)
+  local label = core.label(div_opts, id)
+  if not (logos[id] and tabset.is_html()) then
+    return pandoc.Inlines(label)
+  end
+  local logo = pandoc.Image(label .. " logo", logos[id], "",
+    pandoc.Attr("", { "mc-logo" }, { { "width", "16" }, { "height", "16" }, { "style", "vertical-align: -0.15em" } }))
+  return pandoc.Inlines({ logo, pandoc.Space(), pandoc.Str(label) })
+end
+
 local function read_options(meta)
   file = core.source_file(meta)
   opts = core.read_options(meta, file)
+  read_logos(meta)
   if meta["multicode-keep"] then
     keep = pandoc.utils.stringify(meta["multicode-keep"])
     if not opts.languages:includes(keep) then
@@ -87,7 +132,7 @@ local function multicode(div)
   for _, tab in ipairs(tabs) do
     rendered:insert({
       key = tab.lang,
-      title = pandoc.Inlines(core.label(div_opts, tab.lang)),
+      title = tab_title(div_opts, tab.lang),
       content = tab.content,
     })
   end

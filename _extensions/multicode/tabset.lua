@@ -133,9 +133,10 @@ local function html_tabset(tabs, opts)
     })))
     nav:extend(tab.title)
     nav:insert(pandoc.RawInline("html", "</button></li>"))
-    local attributes = { role = "tabpanel", ["aria-labelledby"] = pane_id .. "-tab", tabindex = "0" }
+    -- a list of pairs, not a map: attribute order stays stable
+    local attributes = { { "role", "tabpanel" }, { "aria-labelledby", pane_id .. "-tab" }, { "tabindex", "0" } }
     if not active then
-      attributes.hidden = ""
+      table.insert(attributes, { "hidden", "" })
     end
     panes:insert(pandoc.Div(tab.content,
       pandoc.Attr(pane_id, active and { "tab-pane", "active" } or { "tab-pane" }, attributes)))
@@ -147,7 +148,7 @@ local function html_tabset(tabs, opts)
   end
   local attributes = {}
   if opts.group and opts.group ~= "" then
-    attributes["data-group"] = opts.group
+    attributes = { { "data-group", opts.group } }
   end
   return pandoc.Div({
     pandoc.Plain(nav),
