@@ -191,6 +191,17 @@ def test_quarto_shaped_cells_get_their_outputs(tmp_path):
     assert "notebook-links" in result.stdout
 
 
+@pytest.mark.parametrize("page", ["index.qmd", "setup.qmd", "instructors.qmd"])
+def test_other_pages_render(page):
+    """Home, setup and instructors pages go through the same filters cleanly."""
+    html = site.render_page(ROOT / page, OUT / "pages" / page.replace(".qmd", ".html"), ROOT)
+    doc = harness.parse_html(html.read_text("utf-8"))
+    assert not doc.find_all("div", "notebook-links")  # only session pages get links
+    assert harness.check_images(doc, html.parent) == []
+    for ts in doc.find_all("div", "multicode"):  # the language demos
+        assert ts.attrs.get("data-group") == CONFIG["multicode"]["group"]
+
+
 # The real sessions ----------------------------------------------------------
 
 
