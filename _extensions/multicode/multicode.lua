@@ -37,16 +37,18 @@ Copyright (c) the course authors. MIT licence.
 -- pandoc.Blocks:walk, pandoc.text and pandoc.path need pandoc 3.
 PANDOC_VERSION:must_be_at_least("3.0")
 
---- Load a Lua module shipped beside this filter.
-local function load_sibling(name)
+--- Path of a file shipped beside this filter. Call it at load time: Quarto
+--- resolves relative to the script being loaded.
+local function sibling(name)
   if quarto and quarto.utils and quarto.utils.resolve_path then
-    return dofile(quarto.utils.resolve_path(name))
+    return quarto.utils.resolve_path(name)
   end
-  return dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), name }))
+  return pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), name })
 end
 
-local core = load_sibling("multicode-core.lua")
-local tabset = load_sibling("tabset.lua")
+local core = dofile(sibling("multicode-core.lua"))
+local tabset = dofile(sibling("tabset.lua"))
+local LOGO_DIR = sibling("logos")
 
 local opts
 local logos = {}
@@ -76,13 +78,7 @@ local function read_logos(meta)
     return
   end
   for _, id in ipairs(opts.languages) do
-    local ok, path = pcall(function()
-      if quarto and quarto.utils and quarto.utils.resolve_path then
-        return quarto.utils.resolve_path("logos/" .. id .. ".svg")
-      end
-      return pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "logos", id .. ".svg" })
-    end)
-    logos[id] = ok and svg_data_uri(path) or nil
+    logos[id] = svg_data_uri(pandoc.path.join({ LOGO_DIR, id .. ".svg" }))
   end
 end
 
