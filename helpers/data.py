@@ -161,7 +161,7 @@ def fetch(name: str) -> Path:
     except Exception as exc:  # no network, HTTP error, read-only folder ...
         raise FileNotFoundError(
             f"Data file {name} is not in {folder} and could not be downloaded "
-            f"({type(exc).__name__}: {exc}). Download it from {url} and save it as "
+            f"({type(exc).__name__}). Download it from {url} and save it as "
             f"{path}, or set the environment variable {ENV_VAR} to a folder that holds it."
         ) from exc
     return Path(fetched)

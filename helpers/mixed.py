@@ -1,1 +1,538 @@
-"""Mixed-model summaries (in progress)."""
+"""Summaries of fitted random-intercept models: variance shares, effects, predictions.
+
+Works on statsmodels ``MixedLM`` results (one grouping factor, or crossed/nested random
+intercepts written as variance components: ``groups`` a constant column,
+``re_formula="0"``, one ``vc_formula`` entry ``"0 + C(col)"`` per random intercept) and
+on fitted pymer4 ``Lmer`` models (lme4). The outcome is assumed to be on the log scale
+where a function back-transforms (:func:`predictions`, :func:`required_change`).
+
+Optimizer: statsmodels' default ``lbfgs`` can stop early on a flat REML surface (few
+groups, e.g. 5 Ofsted ratings: 0.3% off lme4's variance). Fit with
+``method=["powell", "lbfgs"]`` (or ``"nm"``) to reach lme4's optimum.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from statsmodels.regression.mixed_linear_model import MixedLMResults
+
+from helpers.data import require_columns
+
+__all__ = [
+    "icc",
+    "predictions",
+    "random_effects",
+    "required_change",
+    "variance_components",
+]
+
+RESIDUAL = "Residual"
+
+
+# --------------------------------------------------------------------------- model access
+
+
+def _statsmodels(model: Any) -> MixedLMResults | None:
+    inner = getattr(model, "_results", model)
+    return inner if isinstance(inner, MixedLMResults) else None
+
+
+def _is_pymer4(model: Any) -> bool:
+    cls = type(model)
+    return cls.__name__ == "Lmer" and cls.__module__.startswith("pymer4")
+
+
+def _check_model(model: Any) -> str:
+    if _statsmodels(model) is not None:
+        return "statsmodels"
+    if _is_pymer4(model):
+        if not getattr(model, "fitted", False):
+            raise ValueError("The pymer4 Lmer model is not fitted yet: call model.fit() first")
+        return "pymer4"
+    raise TypeError(
+        "Expected a fitted statsmodels MixedLM result (MixedLM.fit()) or a fitted pymer4 "
+        f"Lmer model, got {type(model).__name__}"
+    )
+
+
+@dataclass(frozen=True)
+class _Term:
+    """One random effect: its name, variance, and whether it is an intercept."""
+
+    group: str
+    variance: float
+    intercept: bool
+
+
+def _terms(model: Any) -> list[_Term]:
+    """Random-effect variances (intercepts and slopes) and the residual, in model order."""
+    sm = _statsmodels(model)
+    if sm is not None:
+        terms: list[_Term] = []
+        names = list(sm.model.data.exog_re_names)
+        cov = np.asarray(sm.cov_re)
+        for i, name in enumerate(names):
+            intercept = i == 0 and _sm_has_intercept(sm)
+            label = name if intercept else f"{names[0]} {name}"
+            terms.append(_Term(label, float(cov[i, i]), intercept))
+        vc_names = list(sm.model.exog_vc.names) if sm.model.k_vc else []
+        for name, var in zip(vc_names, np.atleast_1d(sm.vcomp), strict=True):
+            terms.append(_Term(name, float(var), True))
+        terms.append(_Term(RESIDUAL, float(sm.scale), True))
+        return terms
+    table = model.ranef_var
+    return [
+        _Term(
+            str(group),
+            float(row["Var"]),
+            str(group) == RESIDUAL or row["Name"] == "(Intercept)",
+        )
+        for group, row in table.iterrows()
+    ]
+
+
+def _sm_has_intercept(sm: MixedLMResults) -> bool:
+    """True when the first ``exog_re`` column is the group's random intercept."""
+    if not sm.model.k_re:
+        return False
+    exog_re = np.asarray(sm.model.exog_re)
+    return bool(np.allclose(exog_re[:, 0], 1.0))
+
+
+def _residual_variance(model: Any) -> float:
+    return next(t.variance for t in _terms(model) if t.group == RESIDUAL)
+
+
+def _check_intercepts_only(model: Any, what: str) -> None:
+    slopes = [t.group for t in _terms(model) if not t.intercept]
+    if slopes:
+        raise ValueError(
+            f"{what} is defined here for random intercepts only; the model has random "
+            f"slopes {slopes}"
+        )
+
+
+# --------------------------------------------------------------------------- variance
+
+
+def variance_components(model: Any) -> pd.DataFrame:
+    """Variance decomposition: each random effect's variance, SD and share of the total.
+
+    ``share`` = variance / (sum of random-intercept variances + residual variance);
+    ``pct_per_sd`` = 100 * (exp(sd) - 1): on a log outcome, the approximate % difference
+    in the outcome between a group 1 SD above average and an average one. Random slopes
+    are listed with ``share`` and ``pct_per_sd`` NaN (their variance is per unit of the
+    predictor, not a share of the outcome's variance).
+
+    Parameters
+    ----------
+    model : MixedLMResults or pymer4.models.Lmer
+        A fitted model. Group names: the group column or ``vc_formula`` keys
+        (statsmodels); lme4's names such as ``LANAME:gor_name`` (pymer4).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``group``, ``variance``, ``sd``, ``share``, ``pct_per_sd``; the last row
+        is ``"Residual"``.
+
+    Raises
+    ------
+    TypeError
+        Not a fitted mixed model.
+
+    Examples
+    --------
+    >>> import statsmodels.formula.api as smf
+    >>> df = pd.DataFrame({"y": [1.0, 1.2, 2.0, 2.3, 3.1, 2.9], "g": list("aabbcc")})
+    >>> fit = smf.mixedlm("y ~ 1", df, groups="g").fit(method="powell")
+    >>> variance_components(fit)["group"].tolist()
+    ['g', 'Residual']
+    """
+    _check_model(model)
+    terms = _terms(model)
+    total = sum(t.variance for t in terms if t.intercept)
+    rows = []
+    for t in terms:
+        sd = math.sqrt(max(t.variance, 0.0))
+        rows.append(
+            {
+                "group": t.group,
+                "variance": t.variance,
+                "sd": sd,
+                "share": t.variance / total if t.intercept else np.nan,
+                "pct_per_sd": 100 * math.expm1(sd) if t.intercept else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def icc(model: Any) -> float:
+    """Intraclass correlation: the share of the total variance that lies between groups.
+
+    One random intercept: between / (between + residual). Several (crossed or nested):
+    the sum of the random-intercept variances over the total, i.e. 1 - residual share.
+
+    Parameters
+    ----------
+    model : MixedLMResults or pymer4.models.Lmer
+        A fitted random-intercept model.
+
+    Returns
+    -------
+    float
+        Between 0 and 1.
+
+    Raises
+    ------
+    ValueError
+        The model has random slopes (the ICC would depend on the predictor).
+    TypeError
+        Not a fitted mixed model.
+
+    Examples
+    --------
+    >>> import statsmodels.formula.api as smf
+    >>> df = pd.DataFrame({"y": [1.0, 1.2, 2.0, 2.3, 3.1, 2.9], "g": list("aabbcc")})
+    >>> fit = smf.mixedlm("y ~ 1", df, groups="g").fit(method="powell")
+    >>> 0.9 < icc(fit) < 1.0
+    True
+    """
+    _check_model(model)
+    _check_intercepts_only(model, "The ICC")
+    table = variance_components(model)
+    return float(1.0 - table.loc[table["group"] == RESIDUAL, "share"].iloc[0])
+
+
+# --------------------------------------------------------------------------- random effects
+
+_FACTOR = re.compile(r"^C\((?P<col>[^,()]+)(?:,.*)?\)\[(?:T\.)?(?P<level>.*)\]$")
+_PLAIN = re.compile(r"^(?P<col>[^\[\]]+)\[(?:T\.)?(?P<level>.*)\]$")
+
+
+def _parse_vc(label: str, vc_names: Sequence[str]) -> tuple[str, str, str]:
+    """Split statsmodels' ``"<vc>[C(col)[level]]"`` into (vc name, data column, level)."""
+    for name in sorted(vc_names, key=len, reverse=True):
+        if label.startswith(f"{name}[") and label.endswith("]"):
+            term = label[len(name) + 1 : -1]
+            match = _FACTOR.match(term) or _PLAIN.match(term)
+            if match:
+                return name, match["col"].strip(), match["level"]
+            break
+    raise ValueError(
+        f"Cannot read the random-effect label {label!r}: write each variance component "
+        "as one factor, e.g. vc_formula={'LANAME': '0 + C(LANAME)'}"
+    )
+
+
+def _sm_effects(sm: MixedLMResults) -> pd.DataFrame:
+    """Tidy random effects of a statsmodels fit, with the data columns needed to map them."""
+    re_names = list(sm.model.data.exog_re_names)
+    intercept = _sm_has_intercept(sm)
+    vc_names = list(sm.model.exog_vc.names) if sm.model.k_vc else []
+    constant_group = sm.model.n_groups == 1
+    rows = []
+    for glabel, effects in sm.random_effects.items():
+        cond = sm.random_effects_cov[glabel]
+        cond_var = pd.Series(np.diag(np.asarray(cond)), index=effects.index)
+        for label, value in effects.items():
+            se = math.sqrt(max(float(cond_var[label]), 0.0))
+            if label in re_names:
+                is_int = intercept and label == re_names[0]
+                rows.append(
+                    {
+                        "group": label if is_int else f"{re_names[0]} {label}",
+                        "level": str(glabel),
+                        "effect": float(value),
+                        "se": se,
+                        "_cols": (re_names[0],),
+                        "_slope": not is_int,
+                    }
+                )
+                continue
+            name, col, level = _parse_vc(str(label), vc_names)
+            key = level if constant_group else f"{glabel}:{level}"
+            if not constant_group and not intercept:
+                raise ValueError(
+                    "Variance components nested in groups=<column> need the group's own "
+                    "random intercept: fit with re_formula='1' (or use a constant group "
+                    "and one vc_formula entry per factor)"
+                )
+            cols = (col,) if constant_group else (re_names[0], col)
+            rows.append(
+                {
+                    "group": name,
+                    "level": key,
+                    "effect": float(value),
+                    "se": se,
+                    "_cols": cols,
+                    "_slope": False,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _r_call(code: str, *args: Any) -> pd.DataFrame:
+    """Run an R function (rpy2) on R objects and return a pandas frame."""
+    import rpy2.robjects as ro
+    from rpy2.robjects import pandas2ri
+    from rpy2.robjects.conversion import localconverter
+
+    with localconverter(ro.default_converter + pandas2ri.converter):
+        return ro.conversion.rpy2py(ro.r(code)(*args))
+
+
+def _to_r(frame: pd.DataFrame) -> Any:
+    import rpy2.robjects as ro
+    from rpy2.robjects import pandas2ri
+    from rpy2.robjects.conversion import localconverter
+
+    with localconverter(ro.default_converter + pandas2ri.converter):
+        return ro.conversion.py2rpy(frame)
+
+
+def random_effects(model: Any) -> pd.DataFrame:
+    """Tidy table of the predicted random effects (BLUPs/conditional modes) by level.
+
+    Parameters
+    ----------
+    model : MixedLMResults or pymer4.models.Lmer
+        A fitted model.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``group`` (as in :func:`variance_components`), ``level``, ``effect``
+        (on the model's scale), ``se`` (conditional SD), ``lower``, ``upper`` (effect
+        +/- 1.96 se, for :func:`helpers.plots.caterpillar`). Nested levels are keyed by
+        both factors: ``"London:Camden"`` (statsmodels ``groups`` + ``vc_formula``, or a
+        ``region_la`` factor) or lme4's ``"Camden:London"`` for ``(1 | gor_name/LANAME)``.
+
+    Raises
+    ------
+    TypeError
+        Not a fitted mixed model.
+
+    Examples
+    --------
+    >>> import statsmodels.formula.api as smf
+    >>> df = pd.DataFrame({"y": [1.0, 1.2, 2.0, 2.3, 3.1, 2.9], "g": list("aabbcc")})
+    >>> fit = smf.mixedlm("y ~ 1", df, groups="g").fit(method="powell")
+    >>> random_effects(fit)[["group", "level"]].values.tolist()
+    [['g', 'a'], ['g', 'b'], ['g', 'c']]
+    """
+    kind = _check_model(model)
+    if kind == "statsmodels":
+        table = _sm_effects(_statsmodels(model)).drop(columns=["_cols", "_slope"])
+    else:
+        raw = _r_call("function(m) as.data.frame(lme4::ranef(m, condVar = TRUE))", model.model_obj)
+        raw = raw.reset_index(drop=True)
+        group = [
+            str(g) if str(t) == "(Intercept)" else f"{g} {t}"
+            for g, t in zip(raw["grpvar"], raw["term"], strict=True)
+        ]
+        table = pd.DataFrame(
+            {
+                "group": group,
+                "level": raw["grp"].astype(str),
+                "effect": raw["condval"].astype(float),
+                "se": raw["condsd"].astype(float),
+            }
+        )
+    table["lower"] = table["effect"] - 1.96 * table["se"]
+    table["upper"] = table["effect"] + 1.96 * table["se"]
+    return table.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- predictions
+
+
+def _linear_predictors(model: Any, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(fixed, conditional) linear predictors on the model's (log) scale."""
+    kind = _check_model(model)
+    if kind == "statsmodels":
+        sm = _statsmodels(model)
+        fixed = np.asarray(model.predict(exog=data), dtype=float)
+        effects = _sm_effects(sm)
+        if effects["_slope"].any():
+            raise ValueError(
+                "predictions: random slopes are not supported for statsmodels fits; "
+                "fit random intercepts (or use pymer4)"
+            )
+        random = np.zeros(len(data))
+        for _, part in effects.groupby("group", sort=False):
+            cols = list(part["_cols"].iloc[0])
+            require_columns(data, cols, where="predictions (random-effect factors)")
+            keys = data[cols[0]].astype(str)
+            for col in cols[1:]:
+                keys = keys + ":" + data[col].astype(str)
+            lookup = dict(zip(part["level"], part["effect"], strict=True))
+            random += keys.map(lookup).fillna(0.0).to_numpy(dtype=float)
+        return fixed, fixed + random
+    rdata = _to_r(data.reset_index(drop=True))
+    code = (
+        "function(m, d, rf) as.data.frame(stats::predict(m, newdata = d, "
+        "re.form = if (rf) NULL else NA, allow.new.levels = TRUE))"
+    )
+    fixed = _r_call(code, model.model_obj, rdata, False).iloc[:, 0].to_numpy(dtype=float)
+    cond = _r_call(code, model.model_obj, rdata, True).iloc[:, 0].to_numpy(dtype=float)
+    return fixed, cond
+
+
+def predictions(model: Any, data: pd.DataFrame, *, log_outcome: bool = True) -> pd.DataFrame:
+    """Predictions without and with the random effects, back on the outcome's scale.
+
+    For a log outcome: ``fixed`` = exp(fixed part), ``conditional`` = exp(fixed part +
+    the rows' group effects; a level the model has not seen gets 0), and
+    ``conditional_bc`` = ``conditional`` * exp(sigma^2 / 2), the lognormal bias
+    correction with sigma^2 the residual variance (the exp of a mean log is a median,
+    not a mean).
+
+    Parameters
+    ----------
+    model : MixedLMResults or pymer4.models.Lmer
+        A fitted random-intercept model whose outcome is log-transformed.
+    data : pandas.DataFrame
+        Rows to predict, with the model's predictor and grouping columns.
+    log_outcome : bool, default True
+        False: return the linear predictors unchanged (``conditional_bc`` = ``conditional``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``fixed``, ``conditional``, ``conditional_bc``; the index of ``data``.
+
+    Raises
+    ------
+    MissingColumnsError
+        ``data`` lacks a grouping column.
+    ValueError
+        The statsmodels fit has random slopes.
+
+    Examples
+    --------
+    >>> import statsmodels.formula.api as smf
+    >>> df = pd.DataFrame({"y": np.log([10.0, 12, 20, 23, 31, 29]), "g": list("aabbcc")})
+    >>> fit = smf.mixedlm("y ~ 1", df, groups="g").fit(method="powell")
+    >>> list(predictions(fit, df).columns)
+    ['fixed', 'conditional', 'conditional_bc']
+    """
+    fixed, cond = _linear_predictors(model, data)
+    if log_outcome:
+        factor = math.exp(_residual_variance(model) / 2)
+        out = {"fixed": np.exp(fixed), "conditional": np.exp(cond)}
+        out["conditional_bc"] = out["conditional"] * factor
+    else:
+        out = {"fixed": fixed, "conditional": cond, "conditional_bc": cond}
+    return pd.DataFrame(out, index=data.index)
+
+
+def _coefficients(model: Any) -> pd.Series:
+    if _check_model(model) == "statsmodels":
+        sm = _statsmodels(model)
+        return pd.Series(np.asarray(sm.fe_params), index=sm.model.exog_names)
+    return model.coefs["Estimate"]
+
+
+def required_change(
+    model: Any,
+    row: pd.Series | pd.DataFrame,
+    predictor: str,
+    gain: float,
+    *,
+    logged: bool,
+    valid_range: tuple[float, float] = (0, 100),
+) -> float:
+    """Change in one predictor that raises a school's predicted outcome by ``gain`` points.
+
+    The outcome is modelled on the log scale; the school's prediction is
+    ``yhat`` = :func:`predictions` ``conditional_bc`` (with its group effects and the
+    bias correction). Holding everything else fixed, with ``b`` the predictor's coefficient:
+
+    - raw predictor: new x = x + log((yhat + gain) / yhat) / b;
+    - logged predictor (the model uses ``log_<predictor>`` or ``np.log(<predictor>)``):
+      new x = x * ((yhat + gain) / yhat) ** (1 / b).
+
+    Parameters
+    ----------
+    model : MixedLMResults or pymer4.models.Lmer
+        A fitted model with a log outcome.
+    row : pandas.Series or one-row pandas.DataFrame
+        The school (all the model's columns, raw ``predictor`` included).
+    predictor : str
+        Raw column name, e.g. ``"PTFSM6CLA1A"`` (also when the model uses its log).
+    gain : float
+        Target change of the predicted outcome, in outcome units (e.g. 5 Attainment 8 points).
+    logged : bool
+        Whether the model uses the log of the predictor.
+    valid_range : (float, float), default (0, 100)
+        Values the predictor can take (percentages by default), bounds included.
+
+    Returns
+    -------
+    float
+        new x - x, in the predictor's raw units (e.g. percentage points).
+
+    Raises
+    ------
+    ValueError
+        Predictor not in the model (lists the coefficients), in an interaction, with a
+        zero coefficient, a gain that makes the outcome <= 0, or a new value outside
+        ``valid_range``.
+
+    Examples
+    --------
+    >>> import statsmodels.formula.api as smf
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"x": rng.uniform(10, 50, 60), "g": np.repeat(list("abc"), 20)})
+    >>> df["y"] = np.log(40 + 0.3 * df["x"]) + rng.normal(0, 0.05, 60)
+    >>> fit = smf.mixedlm("y ~ x", df, groups="g").fit(method="powell")
+    >>> round(required_change(fit, df.iloc[0], "x", 1.0, logged=False), 1)
+    3.2
+    """
+    frame = row.to_frame().T.infer_objects() if isinstance(row, pd.Series) else row
+    if len(frame) != 1:
+        raise ValueError(f"required_change: give one row (one school), got {len(frame)}")
+    require_columns(frame, [predictor], where="required_change")
+    coefs = _coefficients(model)
+    candidates = [f"log_{predictor}", f"np.log({predictor})"] if logged else [predictor]
+    name = next((c for c in candidates if c in coefs.index), None)
+    if name is None:
+        raise ValueError(
+            f"required_change: none of {candidates} is a fixed effect of the model "
+            f"(logged={logged}); coefficients: {list(coefs.index)}"
+        )
+    interactions = [c for c in coefs.index if ":" in c and name in c.split(":")]
+    if interactions:
+        raise ValueError(
+            f"required_change: {name} is in interaction(s) {interactions}; its effect is "
+            "not one coefficient"
+        )
+    b = float(coefs[name])
+    if b == 0:
+        raise ValueError(f"required_change: the coefficient of {name} is 0")
+    yhat = float(predictions(model, frame)["conditional_bc"].iloc[0])
+    ratio = (yhat + gain) / yhat
+    if ratio <= 0:
+        raise ValueError(f"required_change: a gain of {gain} makes the outcome {yhat + gain:.3g}")
+    x = float(frame[predictor].iloc[0])
+    if logged:
+        if x <= 0:
+            raise ValueError(f"required_change: {predictor} = {x} cannot be logged")
+        new = x * ratio ** (1 / b)
+    else:
+        new = x + math.log(ratio) / b
+    low, high = valid_range
+    if not low <= new <= high:
+        raise ValueError(
+            f"required_change: {predictor} would have to go from {x:.4g} to {new:.4g}, "
+            f"outside its valid range [{low}, {high}]"
+        )
+    return new - x

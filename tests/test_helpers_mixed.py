@@ -1,0 +1,312 @@
+"""Tests of helpers.mixed on simulated data with known parameters, and against lme4."""
+
+import math
+import os
+import shutil
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+from helpers import data, mixed
+
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
+
+VC = {"a": "0 + C(a)", "b": "0 + C(b)"}
+
+
+def simulate_one(seed: int = 5, groups: int = 200, size: int = 20) -> pd.DataFrame:
+    """y = 1 + u_g + e, var(u) = 0.5, var(e) = 1: ICC = 1/3."""
+    rng = np.random.default_rng(seed)
+    g = np.repeat(np.arange(groups), size)
+    u = rng.normal(0, math.sqrt(0.5), groups)
+    return pd.DataFrame({"y": 1 + u[g] + rng.normal(0, 1, g.size), "g": [f"G{i:02d}" for i in g]})
+
+
+def simulate_crossed(seed: int = 2, n: int = 400) -> pd.DataFrame:
+    """Log outcome with a raw and a logged predictor and two crossed random intercepts."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 12, n)
+    b = rng.integers(0, 6, n)
+    df = pd.DataFrame(
+        {
+            "a": [f"A{i:02d}" for i in a],
+            "b": [f"B{i}" for i in b],
+            "x": rng.uniform(20, 60, n),  # a percentage, used raw
+            "z": rng.uniform(2, 40, n),  # a percentage, used logged
+        }
+    )
+    df["log_z"] = np.log(df["z"])
+    eta = (
+        math.log(45)
+        - 0.012 * df["x"]
+        - 0.08 * df["log_z"]
+        + rng.normal(0, 0.08, 12)[a]
+        + rng.normal(0, 0.05, 6)[b]
+    )
+    df["log_y"] = eta + rng.normal(0, 0.07, n)
+    df["one"] = 1
+    return df
+
+
+@pytest.fixture(scope="module")
+def one() -> tuple[pd.DataFrame, object]:
+    df = simulate_one()
+    return df, smf.mixedlm("y ~ 1", df, groups="g").fit(reml=True, method=["powell", "lbfgs"])
+
+
+@pytest.fixture(scope="module")
+def crossed() -> tuple[pd.DataFrame, object]:
+    df = simulate_crossed()
+    fit = smf.mixedlm("log_y ~ x + log_z", df, groups="one", re_formula="0", vc_formula=VC).fit(
+        reml=True, method=["powell", "lbfgs"]
+    )
+    return df, fit
+
+
+# --------------------------------------------------------------------------- variance / icc
+
+
+def test_icc_within_sampling_error(one: tuple) -> None:
+    _, fit = one
+    assert abs(mixed.icc(fit) - 1 / 3) < 0.08  # SE of the estimate is about 0.03 here
+
+
+def test_variance_components_table(one: tuple) -> None:
+    _, fit = one
+    table = mixed.variance_components(fit)
+    assert table.columns.tolist() == ["group", "variance", "sd", "share", "pct_per_sd"]
+    assert table["group"].tolist() == ["g", "Residual"]
+    assert table["share"].sum() == pytest.approx(1.0)
+    assert np.allclose(table["sd"] ** 2, table["variance"])
+    assert np.allclose(table["pct_per_sd"], 100 * (np.exp(table["sd"]) - 1))
+    assert table["variance"].iloc[1] == pytest.approx(fit.scale)
+    assert table["variance"].iloc[0] == pytest.approx(0.5, rel=0.35)
+
+
+def test_variance_components_crossed_names(crossed: tuple) -> None:
+    _, fit = crossed
+    table = mixed.variance_components(fit)
+    assert table["group"].tolist() == ["a", "b", "Residual"]
+    assert mixed.icc(fit) == pytest.approx(1 - table["share"].iloc[-1])
+
+
+def test_icc_refuses_random_slopes() -> None:
+    df = simulate_crossed()
+    fit = smf.mixedlm("log_y ~ x", df, groups="a", re_formula="1 + x").fit(method="lbfgs")
+    table = mixed.variance_components(fit)
+    assert table["group"].tolist() == ["a", "a x", "Residual"]
+    assert np.isnan(table["share"].iloc[1])
+    with pytest.raises(ValueError, match="random intercepts only"):
+        mixed.icc(fit)
+    with pytest.raises(ValueError, match="random slopes are not supported"):
+        mixed.predictions(fit, df)
+
+
+@pytest.mark.parametrize("func", [mixed.icc, mixed.variance_components, mixed.random_effects])
+def test_not_a_model(func: object) -> None:
+    with pytest.raises(TypeError, match="Expected a fitted statsmodels MixedLM"):
+        func(pd.DataFrame({"a": [1]}))  # type: ignore[operator]
+
+
+# --------------------------------------------------------------------------- random effects
+
+
+def test_random_effects_one_group(one: tuple) -> None:
+    df, fit = one
+    table = mixed.random_effects(fit)
+    assert table.columns.tolist() == ["group", "level", "effect", "se", "lower", "upper"]
+    assert set(table["level"]) == set(df["g"])
+    assert (table["se"] > 0).all()
+    assert ((table["lower"] < table["effect"]) & (table["effect"] < table["upper"])).all()
+    assert table.set_index("level")["effect"]["G00"] == pytest.approx(
+        fit.random_effects["G00"].iloc[0]
+    )
+
+
+def test_random_effects_crossed_and_nested(crossed: tuple) -> None:
+    df, fit = crossed
+    table = mixed.random_effects(fit)
+    assert table.groupby("group").size().to_dict() == {"a": 12, "b": 6}
+    assert "A03" in set(table["level"])
+    nested = smf.mixedlm(
+        "log_y ~ x", df, groups="b", re_formula="1", vc_formula={"a": "0 + C(a)"}
+    ).fit(method=["powell", "lbfgs"])
+    levels = mixed.random_effects(nested).groupby("group")["level"].apply(set)
+    assert levels["b"] == set(df["b"])
+    assert levels["a"] == set(df["b"] + ":" + df["a"])  # nested: keyed by both levels
+
+
+def test_parse_vc_labels() -> None:
+    assert mixed._parse_vc("la[C(LANAME)[Bristol, City of]]", ["la"]) == (
+        "la",
+        "LANAME",
+        "Bristol, City of",
+    )
+    assert mixed._parse_vc("r[region[T.London]]", ["r"]) == ("r", "region", "London")
+    with pytest.raises(ValueError, match="Cannot read the random-effect label"):
+        mixed._parse_vc("r[C(a):C(b)]", ["r"])
+
+
+# --------------------------------------------------------------------------- predictions
+
+
+def test_predictions_scales(crossed: tuple) -> None:
+    df, fit = crossed
+    pred = mixed.predictions(fit, df)
+    fe = fit.fe_params
+    fixed = fe["Intercept"] + fe["x"] * df["x"] + fe["log_z"] * df["log_z"]
+    assert np.allclose(pred["fixed"], np.exp(fixed))
+    effects = mixed.random_effects(fit).set_index(["group", "level"])["effect"]
+    eta = (
+        fixed + effects["a"].reindex(df["a"]).to_numpy() + effects["b"].reindex(df["b"]).to_numpy()
+    )
+    assert np.allclose(pred["conditional"], np.exp(eta))
+    assert np.allclose(pred["conditional_bc"], pred["conditional"] * math.exp(fit.scale / 2))
+    raw = mixed.predictions(fit, df, log_outcome=False)
+    assert np.allclose(raw["conditional"], eta) and raw.index.equals(df.index)
+
+
+def test_predictions_new_level_gets_zero_and_missing_column(crossed: tuple) -> None:
+    df, fit = crossed
+    new = df.iloc[[0]].assign(a="never seen")
+    pred = mixed.predictions(fit, new)
+    b_effect = mixed.random_effects(fit).set_index(["group", "level"])["effect"]["b"][
+        new["b"].iloc[0]
+    ]
+    assert pred["conditional"].iloc[0] == pytest.approx(pred["fixed"].iloc[0] * math.exp(b_effect))
+    with pytest.raises(KeyError, match=r"missing column\(s\) \['b'\]"):
+        mixed.predictions(fit, df.drop(columns="b"))
+
+
+# --------------------------------------------------------------------------- required_change
+
+
+@pytest.mark.parametrize(("predictor", "logged"), [("x", False), ("z", True)])
+@pytest.mark.parametrize("gain", [5.0, -3.0])
+def test_required_change_gives_target_exactly(
+    crossed: tuple, predictor: str, logged: bool, gain: float
+) -> None:
+    df, fit = crossed
+    row = df.iloc[[7]]
+    before = mixed.predictions(fit, row)["conditional_bc"].iloc[0]
+    change = mixed.required_change(fit, row, predictor, gain, logged=logged)
+    moved = row.assign(**{predictor: row[predictor] + change})
+    moved["log_z"] = np.log(moved["z"])
+    after = mixed.predictions(fit, moved)["conditional_bc"].iloc[0]
+    assert after == pytest.approx(before + gain, rel=1e-10)
+    # a series row works too
+    assert mixed.required_change(fit, df.iloc[7], predictor, gain, logged=logged) == pytest.approx(
+        change
+    )
+
+
+def test_required_change_refusals(crossed: tuple) -> None:
+    df, fit = crossed
+    row = df.iloc[[7]]
+    with pytest.raises(ValueError, match="outside its valid range"):
+        mixed.required_change(fit, row, "x", 30, logged=False)  # x would fall below 0
+    with pytest.raises(ValueError, match=r"outside its valid range \[0, 50\]"):
+        mixed.required_change(fit, row, "z", -10, logged=True, valid_range=(0, 50))
+    with pytest.raises(ValueError, match=r"none of \['log_x', 'np.log\(x\)'\].*coefficients"):
+        mixed.required_change(fit, row, "x", 5, logged=True)
+    with pytest.raises(ValueError, match="one row"):
+        mixed.required_change(fit, df.iloc[:2], "x", 5, logged=False)
+    with pytest.raises(ValueError, match="makes the outcome"):
+        mixed.required_change(fit, row, "x", -1000, logged=False)
+    inter = smf.mixedlm("log_y ~ x * log_z", df, groups="a").fit(method="lbfgs")
+    with pytest.raises(ValueError, match="interaction"):
+        mixed.required_change(inter, row, "x", 5, logged=False)
+
+
+# --------------------------------------------------------------------------- against lme4
+
+
+@pytest.fixture(scope="module")
+def lmer() -> type:
+    if shutil.which("Rscript") is None:
+        pytest.skip("R is not installed: lme4 comparisons need Rscript, lme4 and pymer4")
+    pymer4 = pytest.importorskip("pymer4.models", reason="pymer4 (lme4 from Python) missing")
+    return pymer4.Lmer
+
+
+def test_crossed_matches_lme4(crossed: tuple, lmer: type) -> None:
+    df, fit = crossed
+    model = lmer("log_y ~ x + log_z + (1|a) + (1|b)", data=df)
+    model.fit(REML=True, summarize=False)
+    ours = mixed.variance_components(fit).set_index("group")
+    theirs = mixed.variance_components(model).set_index("group")
+    assert np.allclose(ours["variance"], theirs.loc[ours.index, "variance"], rtol=1e-3)
+    assert mixed.icc(fit) == pytest.approx(mixed.icc(model), rel=1e-3)
+    re_ours = mixed.random_effects(fit).set_index(["group", "level"])
+    re_theirs = mixed.random_effects(model).set_index(["group", "level"])
+    assert np.allclose(re_ours["effect"], re_theirs.loc[re_ours.index, "effect"], atol=1e-4)
+    assert np.allclose(re_ours["se"], re_theirs.loc[re_ours.index, "se"], rtol=1e-2)
+    p_ours, p_theirs = mixed.predictions(fit, df), mixed.predictions(model, df)
+    assert np.allclose(p_ours, p_theirs, rtol=1e-5)
+    row = df.iloc[[3]]
+    for predictor, logged in [("x", False), ("z", True)]:
+        assert mixed.required_change(fit, row, predictor, 5, logged=logged) == pytest.approx(
+            mixed.required_change(model, row, predictor, 5, logged=logged), rel=1e-3
+        )
+
+
+def test_nested_matches_lme4(crossed: tuple, lmer: type) -> None:
+    df, _ = crossed
+    fit = smf.mixedlm(
+        "log_y ~ x", df, groups="b", re_formula="1", vc_formula={"a": "0 + C(a)"}
+    ).fit(reml=True, method=["powell", "lbfgs"])
+    model = lmer("log_y ~ x + (1|b/a)", data=df)
+    model.fit(REML=True, summarize=False)
+    theirs = mixed.variance_components(model).set_index("group")["variance"]
+    ours = mixed.variance_components(fit).set_index("group")["variance"]
+    assert ours["a"] == pytest.approx(theirs["a:b"], rel=1e-3)
+    assert ours["b"] == pytest.approx(theirs["b"], rel=1e-3)
+    assert np.allclose(mixed.predictions(fit, df), mixed.predictions(model, df), rtol=1e-5)
+
+
+def test_unfitted_pymer4(crossed: tuple, lmer: type) -> None:
+    with pytest.raises(ValueError, match="not fitted"):
+        mixed.icc(lmer("log_y ~ x + (1|a)", data=crossed[0]))
+
+
+def test_null_model_real_data_matches_lme4(lmer: type) -> None:
+    table = data.analysis_table()
+    fit = smf.mixedlm("ATT8SCR ~ 1", table, groups="OFSTEDRATING").fit(
+        reml=True, method=["powell", "lbfgs"]
+    )
+    model = lmer("ATT8SCR ~ 1 + (1|OFSTEDRATING)", data=table)
+    model.fit(REML=True, summarize=False)
+    ours = mixed.variance_components(fit)["variance"].to_numpy()
+    theirs = mixed.variance_components(model)["variance"].to_numpy()
+    assert np.allclose(ours, theirs, rtol=1e-3)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("QM_SLOW_TESTS"),
+    reason="the crossed/nested fit on all schools takes ~20 s in statsmodels; QM_SLOW_TESTS=1",
+)
+def test_crossed_nested_real_data_matches_lme4(lmer: type) -> None:
+    table = data.analysis_table().assign(one=1)
+    fixed = "log_ATT8SCR ~ log_PTFSM6CLA1A + log_PERCTOT + log_PNUMEAL + PTPRIORLO"
+    vc = {k: f"0 + C({k})" for k in ["OFSTEDRATING", "gor_name", "region_la"]}
+    fit = smf.mixedlm(fixed, table, groups="one", re_formula="0", vc_formula=vc).fit(
+        reml=True, method="lbfgs"
+    )
+    model = lmer(fixed + " + (1|OFSTEDRATING) + (1|gor_name/LANAME)", data=table)
+    model.fit(REML=True, summarize=False)
+    ours = mixed.variance_components(fit).set_index("group")["variance"]
+    theirs = mixed.variance_components(model).set_index("group")["variance"]
+    theirs = theirs.rename({"LANAME:gor_name": "region_la"})
+    assert np.allclose(ours, theirs[ours.index], rtol=2e-3)
+    assert np.allclose(mixed.predictions(fit, table), mixed.predictions(model, table), rtol=1e-4)
+
+
+def test_nested_without_group_intercept_is_refused(crossed: tuple) -> None:
+    df, _ = crossed
+    fit = smf.mixedlm("log_y ~ x", df, groups="b", vc_formula={"a": "0 + C(a)"}).fit(method="lbfgs")
+    with pytest.raises(ValueError, match="re_formula='1'"):
+        mixed.random_effects(fit)
