@@ -31,6 +31,7 @@ def test_course_values_live_in_one_place():
 
 def test_site_executes_no_code():
     assert CONFIG["execute"]["eval"] is False
+    assert CONFIG["execute"]["enabled"] is False
 
 
 def test_filter_order():
