@@ -45,10 +45,10 @@ local function read_options(meta)
     local file = meta["source-file"] and stringify(meta["source-file"]) or "<input>"
     error(file .. ": [cells] metadata multicode-keep is not set, expected the notebook's language", 0)
   end
-  keep = stringify(meta["multicode-keep"])
+  keep = pandoc.text.lower(stringify(meta["multicode-keep"]))
   local config = meta.multicode or {}
   for _, lang in ipairs(config.languages or { "python", "r" }) do
-    lang = stringify(lang)
+    lang = pandoc.text.lower(stringify(lang))
     if lang ~= keep then
       others[lang] = true
     end

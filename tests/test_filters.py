@@ -592,3 +592,29 @@ def test_script_syncs_group_and_remembers_choice(tmp_path):
         "new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true}));</script>"
     )
     assert selected(dump_dom(keys, tmp_path / "fresh")) == ["r", "r"]
+
+
+def test_language_ids_and_choices_are_case_insensitive(tmp_path):
+    config = tmp_path / "course.yml"
+    config.write_text("multicode:\n  languages: [Python, R]\n  default: R\n")
+    nb = notebook(
+        pandoc(
+            FIXTURES / "multicode.md",
+            NOTEBOOK_FILTERS,
+            "ipynb",
+            keep="Python",
+            metadata_file=config,
+        ).stdout
+    )
+    assert [c["id"] for c in nb["cells"] if c["cell_type"] == "code"] == ["load-py", "RANDOM"]
+    html = pandoc(FIXTURES / "multicode.md", SITE_FILTERS, "html", metadata_file=config).stdout
+    assert [b.attrs["aria-selected"] for b in tab_buttons(tabsets(html, "multicode")[0])] == [
+        "false",
+        "true",
+    ]
+    fixture = tmp_path / "qna.md"
+    fixture.write_text(
+        "::: {.qna show=Answer}\n#### Question\n\nWhy?\n\n#### Answer\n\nBecause.\n:::\n"
+    )
+    html = pandoc(fixture, SITE_FILTERS, "html").stdout
+    assert "Because." in html and "Why?" not in html

@@ -65,7 +65,8 @@ function M.where(file, div, kind, n)
   return { file = file, block = kind .. " block " .. tostring(n) }
 end
 
---- Split a comma- or space-separated string (or a Meta list) into a List.
+--- Language ids from a comma- or space-separated string or a Meta list,
+--- lower-cased (as the build's preprocessor writes chunk classes).
 local function to_list(value)
   local items = pandoc.List()
   if value == nil then
@@ -73,16 +74,15 @@ local function to_list(value)
   end
   if type(value) == "table" and pandoc.utils.type(value) == "List" then
     for _, item in ipairs(value) do
-      items:insert(stringify(item))
+      items:insert(pandoc.text.lower(stringify(item)))
     end
     return items
   end
   for item in stringify(value):gmatch("[^,%s]+") do
-    items:insert(item)
+    items:insert(pandoc.text.lower(item))
   end
   return items
 end
-M.to_list = to_list
 
 --- Options from metadata `multicode:` (languages, default, labels, group).
 --- `where` names the place for errors (usually the source file).
@@ -100,9 +100,9 @@ function M.read_options(meta, where)
     opts.labels[id] = label
   end
   for id, label in pairs(config.labels or {}) do
-    opts.labels[id] = stringify(label)
+    opts.labels[pandoc.text.lower(id)] = stringify(label)
   end
-  opts.default = config.default and stringify(config.default) or opts.languages[1]
+  opts.default = config.default and pandoc.text.lower(stringify(config.default)) or opts.languages[1]
   if not opts.languages:includes(opts.default) then
     M.fail(where, "multicode", "metadata multicode.default is \"" .. opts.default .. "\"",
       "one of the declared languages: " .. table.concat(opts.languages, ", "))
@@ -136,7 +136,7 @@ function M.div_options(opts, div, where)
     end
   end
   if attrs.default then
-    local_opts.default = attrs.default
+    local_opts.default = pandoc.text.lower(attrs.default)
   end
   if attrs.group then
     local_opts.group = attrs.group

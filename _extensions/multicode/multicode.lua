@@ -98,7 +98,7 @@ local function read_options(meta)
   opts = core.read_options(meta, file)
   read_logos(meta)
   if meta["multicode-keep"] then
-    keep = pandoc.utils.stringify(meta["multicode-keep"])
+    keep = pandoc.text.lower(pandoc.utils.stringify(meta["multicode-keep"]))
     if not opts.languages:includes(keep) then
       core.fail(file, "multicode", "multicode-keep is \"" .. keep .. "\"",
         "one of the declared languages: " .. table.concat(opts.languages, ", "))

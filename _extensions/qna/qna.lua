@@ -57,6 +57,7 @@ local count = 0
 local needs_assets = false
 
 local function check_choice(value, where, what)
+  value = pandoc.text.lower(value)
   if not CHOICES[value] then
     core.fail(where, "qna", what .. " is \"" .. value .. "\"", "question, answer or both")
   end
