@@ -191,10 +191,22 @@ def test_quarto_shaped_cells_get_their_outputs(tmp_path):
     assert "notebook-links" in result.stdout
 
 
-@pytest.mark.parametrize("page", ["index.qmd", "setup.qmd", "instructors.qmd"])
-def test_other_pages_render(page):
+OTHER_PAGES = ("index.qmd", "setup.qmd", "instructors.qmd")
+
+
+@pytest.fixture(scope="module")
+def other_pages() -> dict[str, Path]:
+    """Home, setup and instructors pages, rendered once."""
+    return {
+        page: site.render_page(ROOT / page, OUT / "pages" / page.replace(".qmd", ".html"), ROOT)
+        for page in OTHER_PAGES
+    }
+
+
+@pytest.mark.parametrize("page", OTHER_PAGES)
+def test_other_pages_render(page, other_pages):
     """Home, setup and instructors pages go through the same filters cleanly."""
-    html = site.render_page(ROOT / page, OUT / "pages" / page.replace(".qmd", ".html"), ROOT)
+    html = other_pages[page]
     doc = harness.parse_html(html.read_text("utf-8"))
     assert not doc.find_all("div", "notebook-links")  # only session pages get links
     assert harness.check_images(doc, html.parent) == []
@@ -216,9 +228,10 @@ def test_session_page_structure(qmd, real_pages):
 
 
 @needs_chromium
-def test_pages_in_chromium(fixture_page, real_pages):
+def test_pages_in_chromium(fixture_page, real_pages, other_pages):
     """Screenshot every page; fail on console errors, broken images, unsynced tabs."""
     pages = {"fixture-01-fixture": fixture_page[2], **real_pages}
+    pages.update({f"page-{p.removesuffix('.qmd')}": h for p, h in other_pages.items()})
 
     def run(item):
         name, html = item
