@@ -297,9 +297,11 @@ local function outputs_of(cell, id, lang)
         blocks:insert(output_div(shown, { "cell-output-display" }, id))
       end
     elseif kind == "error" then
-      local lines = { (out.ename or "Error") .. ": " .. (out.evalue or "") }
-      for _, line in ipairs(out.traceback or {}) do table.insert(lines, line) end
-      blocks:insert(output_div({ text_block(table.concat(lines, "\n")) }, { "cell-output-error" }, id))
+      -- The traceback ends with "<ename>: <evalue>" (IPython); IRkernel leaves it empty.
+      local trace = out.traceback or {}
+      local text = #trace > 0 and table.concat(trace, "\n")
+        or ((out.ename or "Error") .. ": " .. (out.evalue or ""))
+      blocks:insert(output_div({ text_block(text) }, { "cell-output-error" }, id))
     end
   end
   return blocks
