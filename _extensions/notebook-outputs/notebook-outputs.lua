@@ -87,6 +87,11 @@ local function rstrip(s)
   return (s:gsub("%s+$", ""))
 end
 
+--- Code as the fallback lookup compares it: no blank lines or spaces at either end.
+local function code_key(s)
+  return pandoc.utils.sha1((s:gsub("^%s*\n", ""):gsub("%s+$", "")))
+end
+
 local function strip_ansi(s)
   return (s:gsub("\27%[[%d;]*[A-Za-z]", ""))
 end
@@ -171,7 +176,7 @@ local function load_notebook(lang)
   for _, cell in ipairs(nb.cells) do
     if cell.cell_type == "code" then
       if cell.id then by_id[cell.id] = cell end
-      local key = pandoc.utils.sha1(rstrip(joined(cell.source)))
+      local key = code_key(joined(cell.source))
       by_hash[key] = by_hash[key] or pandoc.List()
       by_hash[key]:insert(cell)
     end
@@ -325,7 +330,7 @@ local function find_cell(lang, code, label)
   local cell = nb.by_id[id]
   if not cell or nb.used[cell] then
     cell = nil
-    for _, candidate in ipairs(nb.by_hash[pandoc.utils.sha1(rstrip(code))] or {}) do
+    for _, candidate in ipairs(nb.by_hash[code_key(code)] or {}) do
       if not nb.used[candidate] then
         cell = candidate
         break
