@@ -1,0 +1,102 @@
+"""The R helper (helpers/R/schools.R) gives the same analysis rows as the Python helpers."""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import data
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPT = REPO / "helpers" / "R" / "schools.R"
+
+R_EXPORT = """
+source("{script}")
+table <- analysis_table(load_schools())
+keep <- c("URN", "OFSTEDRATING", "gor_name", "LANAME", "region_la", "gorard_segregation",
+          "log_ATT8SCR", "log_PTFSM6CLA1A", "log_PERCTOT", "log_PNUMEAL")
+out <- table[, keep]
+out$OFSTEDRATING <- as.character(out$OFSTEDRATING)
+write.csv(out, "{csv}", row.names = FALSE)
+counts <- list(rows_in = attr(table, "rows_in"), dropped_missing = attr(table, "dropped_missing"),
+               dropped_nonpositive = as.list(attr(table, "dropped_nonpositive")),
+               rows_out = attr(table, "rows_out"), ordered = is.ordered(table$OFSTEDRATING),
+               levels = levels(table$OFSTEDRATING))
+writeLines(jsonlite::toJSON(counts, auto_unbox = TRUE, digits = NA), "{json}")
+"""
+
+
+def run_r(code: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    script = tmp_path / "run.R"
+    script.write_text(code)
+    return subprocess.run(
+        ["Rscript", "--vanilla", str(script)], capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture(scope="module")
+def rscript() -> str:
+    path = shutil.which("Rscript")
+    if path is None:
+        pytest.skip(
+            "Rscript is not installed: the R/Python parity of helpers/R/schools.R is unchecked"
+        )
+    return path
+
+
+def test_r_and_python_give_the_same_rows(rscript: str, tmp_path: Path) -> None:
+    csv, meta = tmp_path / "r_table.csv", tmp_path / "r_counts.json"
+    done = run_r(R_EXPORT.format(script=SCRIPT, csv=csv, json=meta), tmp_path)
+    assert done.returncode == 0, done.stderr
+    r_table = pd.read_csv(csv, dtype={"URN": str}, keep_default_na=False, na_values=["NA"])
+    r_counts = json.loads(meta.read_text())
+    py = data.analysis_table()
+
+    assert len(r_table) == len(py) == r_counts["rows_out"]
+    assert set(r_table["URN"]) == set(py["URN"])
+    assert r_counts["ordered"] and r_counts["levels"] == list(py["OFSTEDRATING"].cat.categories)
+    assert {k: r_counts[k] for k in ["rows_in", "dropped_missing", "dropped_nonpositive"]} == {
+        k: py.attrs[k] for k in ["rows_in", "dropped_missing", "dropped_nonpositive"]
+    }
+    merged = py.merge(r_table, on="URN", suffixes=("", "_r"), validate="one_to_one")
+    for col in ["OFSTEDRATING", "gor_name", "LANAME", "region_la"]:
+        assert (merged[col].astype(str) == merged[f"{col}_r"].astype(str)).all(), col
+    for col in ["gorard_segregation", "log_ATT8SCR", "log_PTFSM6CLA1A", "log_PERCTOT"]:
+        assert np.allclose(merged[col], merged[f"{col}_r"], rtol=1e-12, atol=0), col
+    assert np.allclose(merged["log_PNUMEAL"], merged["log_PNUMEAL_r"], rtol=1e-12)
+
+
+def test_r_gorard_hand_worked_example(rscript: str, tmp_path: Path) -> None:
+    code = f"""
+source("{SCRIPT}")
+df <- data.frame(la = c("A", "A", "A", "B", "B"), m = c(10, 30, 0, 5, 10),
+                 t = c(100, 100, 50, 50, 100))
+cat(format(gorard_index(df, "la", "m", "t"), digits = 15))
+"""
+    done = run_r(code, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [float(v) for v in done.stdout.split()] == pytest.approx([0.35, 0.0])
+
+
+def test_r_errors_are_actionable(rscript: str, tmp_path: Path) -> None:
+    (tmp_path / "england_filtered.csv").write_text("not the data\n")
+    code = f"""
+source("{SCRIPT}")
+Sys.setenv(QM_DATA_DIR = "{tmp_path}")
+r <- tryCatch(qm_fetch("england_filtered.csv"), error = function(e) conditionMessage(e))
+cat(r, "\\n")
+r <- tryCatch(qm_fetch("nope.csv"), error = function(e) conditionMessage(e))
+cat(r, "\\n")
+r <- tryCatch(analysis_table(data.frame(ATT8SCR = 1)), error = function(e) conditionMessage(e))
+cat(r, "\\n")
+"""
+    done = run_r(code, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Hash mismatch for england_filtered.csv" in done.stdout
+    assert data._registry()["england_filtered.csv"][0] in done.stdout
+    assert "Unknown data file 'nope.csv'" in done.stdout
+    assert "missing column(s) PTFSM6CLA1A" in done.stdout
