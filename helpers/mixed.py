@@ -26,6 +26,7 @@ from statsmodels.regression.mixed_linear_model import MixedLMResults
 from helpers.data import require_columns
 
 __all__ = [
+    "gain_table",
     "icc",
     "predictions",
     "random_effects",
@@ -536,3 +537,73 @@ def required_change(
             f"outside its valid range [{low}, {high}]"
         )
     return new - x
+
+
+def gain_table(
+    model: Any,
+    row: pd.Series | pd.DataFrame,
+    gain: float,
+    predictors: dict[str, bool],
+    *,
+    valid_ranges: dict[str, tuple[float, float]] | None = None,
+) -> pd.DataFrame:
+    """The "+k points" table: for each predictor alone, the change that gives ``gain``.
+
+    Calls :func:`required_change` once per predictor; a refused change (it would leave
+    the predictor's valid range) is kept as a row with NaN and the reason in ``note``.
+
+    Parameters
+    ----------
+    model : MixedLMResults or pymer4.models.Lmer
+        A fitted model with a log outcome.
+    row : pandas.Series or one-row pandas.DataFrame
+        The school.
+    gain : float
+        Target change of the predicted outcome (e.g. 5 Attainment 8 points).
+    predictors : dict of str to bool
+        Raw predictor column -> whether the model uses its log.
+    valid_ranges : dict of str to (float, float), optional
+        Per-predictor valid range; (0, 100) when not given.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``predictor``, ``logged``, ``current``, ``change``, ``new``, ``note``.
+
+    Examples
+    --------
+    >>> import statsmodels.formula.api as smf
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"x": rng.uniform(10, 50, 60), "g": np.repeat(list("abc"), 20)})
+    >>> df["y"] = np.log(40 + 0.3 * df["x"]) + rng.normal(0, 0.05, 60)
+    >>> fit = smf.mixedlm("y ~ x", df, groups="g").fit(method="powell")
+    >>> gain_table(fit, df.iloc[0], 1.0, {"x": False})["new"].round(1).tolist()
+    [38.7]
+    """
+    frame = row.to_frame().T.infer_objects() if isinstance(row, pd.Series) else row
+    ranges = valid_ranges or {}
+    rows = []
+    for predictor, logged in predictors.items():
+        require_columns(frame, [predictor], where="gain_table")
+        current = float(frame[predictor].iloc[0])
+        try:
+            change = required_change(
+                model, frame, predictor, gain, logged=logged,
+                valid_range=ranges.get(predictor, (0, 100)),
+            )  # fmt: skip
+            note = ""
+        except ValueError as exc:
+            if "outside its valid range" not in str(exc):
+                raise
+            change, note = np.nan, str(exc).removeprefix("required_change: ")
+        rows.append(
+            {
+                "predictor": predictor,
+                "logged": logged,
+                "current": current,
+                "change": change,
+                "new": current + change,
+                "note": note,
+            }
+        )
+    return pd.DataFrame(rows)

@@ -310,3 +310,21 @@ def test_nested_without_group_intercept_is_refused(crossed: tuple) -> None:
     fit = smf.mixedlm("log_y ~ x", df, groups="b", vc_formula={"a": "0 + C(a)"}).fit(method="lbfgs")
     with pytest.raises(ValueError, match="re_formula='1'"):
         mixed.random_effects(fit)
+
+
+def test_gain_table(crossed: tuple) -> None:
+    df, fit = crossed
+    row = df.iloc[[7]]
+    table = mixed.gain_table(fit, row, 5.0, {"x": False, "z": True})
+    assert table.columns.tolist() == ["predictor", "logged", "current", "change", "new", "note"]
+    assert table["change"].iloc[0] == pytest.approx(
+        mixed.required_change(fit, row, "x", 5.0, logged=False)
+    )
+    refused = mixed.gain_table(fit, row, 30.0, {"x": False})  # x would have to fall below 0
+    assert (
+        np.isnan(refused["change"].iloc[0]) and "outside its valid range" in refused["note"].iloc[0]
+    )
+    with pytest.raises(ValueError, match="none of"):
+        mixed.gain_table(fit, row, 5.0, {"x": True})
+    with pytest.raises(KeyError, match="missing column"):
+        mixed.gain_table(fit, row, 5.0, {"w": False})

@@ -1,0 +1,30 @@
+"""The Examples sections of the helpers' docstrings run as doctests."""
+
+import doctest
+import importlib
+import subprocess
+import sys
+import warnings
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+
+@pytest.mark.parametrize("name", ["helpers.data", "helpers.mixed", "helpers.plots"])
+def test_docstring_examples(name: str) -> None:
+    module = importlib.import_module(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # toy fits in the examples warn about convergence
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0
+
+
+def test_import_reads_no_data(tmp_path) -> None:
+    code = "import helpers, helpers.data as d; print(d.data_dir())"
+    env = {"QM_DATA_DIR": str(tmp_path / "absent"), "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "absent").exists()
