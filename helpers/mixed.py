@@ -84,8 +84,11 @@ def _terms(model: Any) -> list[_Term]:
             label = name if intercept else f"{names[0]} {name}"
             terms.append(_Term(label, float(cov[i, i]), intercept))
         vc_names = list(sm.model.exog_vc.names) if sm.model.k_vc else []
-        for name, var in zip(vc_names, np.atleast_1d(sm.vcomp), strict=True):
-            terms.append(_Term(name, float(var), True))
+        for k, (name, var) in enumerate(zip(vc_names, np.atleast_1d(sm.vcomp), strict=True)):
+            # an indicator design (0/1 columns) is a random intercept; anything else a slope
+            mats = sm.model.exog_vc.mats[k]
+            indicator = all(np.isin(np.asarray(m), (0.0, 1.0)).all() for m in mats)
+            terms.append(_Term(name, float(var), indicator))
         terms.append(_Term(RESIDUAL, float(sm.scale), True))
         return terms
     table = model.ranef_var

@@ -147,6 +147,13 @@ def test_parse_vc_labels() -> None:
         "Bristol, City of",
     )
     assert mixed._parse_vc("r[region[T.London]]", ["r"]) == ("r", "region", "London")
+    # the session names a component like lme4's group: keys with a colon
+    label = "LANAME:gor_name[C(region_la)[London:Camden]]"
+    assert mixed._parse_vc(label, ["gor_name", "LANAME:gor_name"]) == (
+        "LANAME:gor_name",
+        "region_la",
+        "London:Camden",
+    )
     with pytest.raises(ValueError, match="Cannot read the random-effect label"):
         mixed._parse_vc("r[C(a):C(b)]", ["r"])
 
@@ -328,3 +335,14 @@ def test_gain_table(crossed: tuple) -> None:
         mixed.gain_table(fit, row, 5.0, {"x": True})
     with pytest.raises(KeyError, match="missing column"):
         mixed.gain_table(fit, row, 5.0, {"w": False})
+
+
+def test_variance_component_slope_is_not_a_share(crossed: tuple) -> None:
+    df, _ = crossed
+    fit = smf.mixedlm(
+        "log_y ~ x", df, groups="a", re_formula="0", vc_formula={"i": "1", "s": "0 + x"}
+    ).fit(method="lbfgs")
+    table = mixed.variance_components(fit).set_index("group")
+    assert table.loc["i", "share"] > 0 and np.isnan(table.loc["s", "share"])
+    with pytest.raises(ValueError, match="random intercepts only"):
+        mixed.icc(fit)
