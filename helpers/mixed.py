@@ -289,8 +289,8 @@ def _r_call(code: str, *args: Any) -> pd.DataFrame:
     from rpy2.robjects import pandas2ri
     from rpy2.robjects.conversion import localconverter
 
-    with localconverter(ro.default_converter + pandas2ri.converter):
-        return ro.conversion.rpy2py(ro.r(code)(*args))
+    with localconverter(ro.default_converter + pandas2ri.converter) as converter:
+        return converter.rpy2py(ro.r(code)(*args))
 
 
 def _to_r(frame: pd.DataFrame) -> Any:
@@ -298,8 +298,8 @@ def _to_r(frame: pd.DataFrame) -> Any:
     from rpy2.robjects import pandas2ri
     from rpy2.robjects.conversion import localconverter
 
-    with localconverter(ro.default_converter + pandas2ri.converter):
-        return ro.conversion.py2rpy(frame)
+    with localconverter(ro.default_converter + pandas2ri.converter) as converter:
+        return converter.py2rpy(frame)
 
 
 def random_effects(model: Any) -> pd.DataFrame:
