@@ -29,7 +29,7 @@ DISTRIBUTION = {
 # and pymer4's own R side.
 R_ALWAYS = ("IRkernel", "lme4", "lmerTest", "emmeans")
 R_CALL = re.compile(
-    r"(?:library|require|requireNamespace)\(\s*['\"]?([A-Za-z][\w.]*)|\b([A-Za-z][\w.]*)::"
+    r"(?<![\w.])(?:library|require|requireNamespace)\(\s*['\"]?([A-Za-z][\w.]*)|\b([A-Za-z][\w.]*)::"
 )
 
 
