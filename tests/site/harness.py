@@ -243,7 +243,7 @@ def _check_outputs(div: Node, cell: dict, lang: str) -> list[str]:
     for out, node in zip(outputs, shown, strict=True):
         kind = out["output_type"]
         if kind == "stream":
-            want = _strip_ansi(_joined(out["text"])).rstrip()
+            want = _strip_ansi(_joined(out["text"])).strip()
             if f"cell-output-{out['name']}" not in node.classes or node.text().strip() != want:
                 problems.append(f"{where}: {out['name']} text {want!r} not shown")
         elif kind == "error":
