@@ -8,16 +8,19 @@ without any build state kept beside it.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
-from .config import ROOT
+from .config import ROOT, CourseConfig
 
 # Everything besides the session source that can change a notebook: the
-# filters, the build steps, the helpers and the data registry, the
-# environment pins and the course configuration.
+# filters the build runs, the build steps, the helpers and the data registry,
+# the environment pins, and (in `inputs_sha1`) the course configuration keys
+# the build reads; the site-only parts of _quarto.yml and the site-only
+# notebook-outputs extension are left out, so site edits re-execute nothing.
 SHARED_INPUTS = (
-    "_quarto.yml",
-    "_extensions/**/*.lua",
+    "_extensions/multicode/*.lua",
+    "_extensions/qna/*.lua",
     "filters/*.lua",
     "coursebuild/config.py",
     "coursebuild/source.py",
@@ -45,6 +48,8 @@ def shared_files(root: Path = ROOT) -> list[Path]:
 def inputs_sha1(source: Path, lang: str, shared: list[Path], root: Path = ROOT) -> str:
     """Hash of the session source, its language and every shared input (names and bytes)."""
     digest = hashlib.sha1(f"lang={lang}\n".encode())
+    config = CourseConfig.load(root).metadata
+    digest.update(json.dumps(config, sort_keys=True).encode() + b"\0")
     for path in [source, *shared]:
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())

@@ -60,14 +60,11 @@ class Source:
     meta: dict
     chunks: list[Chunk]
     markdown: str  # rewritten for plain pandoc
+    sha1: str = ""  # of the file's bytes: the site's filter hashes the same bytes
 
     @property
     def name(self) -> str:
         return self.path.stem
-
-    @property
-    def sha1(self) -> str:
-        return hashlib.sha1(self.text.encode("utf-8")).hexdigest()
 
 
 def read(path: Path, languages: tuple[str, ...], display: str | None = None) -> Source:
@@ -77,11 +74,14 @@ def read(path: Path, languages: tuple[str, ...], display: str | None = None) -> 
     project, so messages carry no machine paths).
     """
     shown = display or str(path)
+    data = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BuildError(shown, None, f"not UTF-8 text ({exc})") from exc
-    return parse(text, shown, languages, path=path)
+    src = parse(text, shown, languages, path=path)
+    src.sha1 = hashlib.sha1(data).hexdigest()
+    return src
 
 
 def parse(text: str, shown: str, languages: tuple[str, ...], path: Path | None = None) -> Source:
@@ -135,7 +135,14 @@ def parse(text: str, shown: str, languages: tuple[str, ...], path: Path | None =
     if open_divs:
         raise BuildError(shown, open_divs[-1], "div opened here is never closed (missing ':::')")
     markdown = "\n".join(out) + "\n"
-    return Source(path=path or Path(shown), text=text, meta=meta, chunks=chunks, markdown=markdown)
+    return Source(
+        path=path or Path(shown),
+        text=text,
+        meta=meta,
+        chunks=chunks,
+        markdown=markdown,
+        sha1=hashlib.sha1(text.encode("utf-8")).hexdigest(),
+    )
 
 
 def _front_matter(lines: list[str], shown: str) -> tuple[dict, int]:
