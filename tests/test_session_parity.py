@@ -143,13 +143,18 @@ def compare(python: Estimates, r: Estimates) -> list[str]:
 
 
 def max_differences(python: Estimates, r: Estimates) -> dict[str, float]:
-    """Largest relative difference per engine pair, e.g. {'pm vs lme4': 2e-9}."""
+    """Largest relative difference per engine pair, e.g. {'pm vs lme4': 2e-9}.
+
+    Values below 1e-5 in size (zero up to noise, see the module docstring) are left out.
+    """
     out: dict[str, float] = {}
     for key, ours in python.items():
         model, _, engine = key.partition("/")
         theirs = r.get(r_key(model), {})
         pair = f"{engine} vs {R_ENGINE.get(model, 'lme4')}"
         for quantity in set(ours) & set(theirs):
+            if max(abs(ours[quantity]), abs(theirs[quantity])) < 1e-5:
+                continue
             out[pair] = max(
                 out.get(pair, 0.0), relative_difference(ours[quantity], theirs[quantity])
             )
