@@ -1,7 +1,6 @@
 """Tests of helpers.mixed on simulated data with known parameters, and against lme4."""
 
 import math
-import os
 import shutil
 import warnings
 
@@ -292,10 +291,6 @@ def test_null_model_real_data_matches_lme4(lmer: type) -> None:
     assert np.allclose(ours, theirs, rtol=1e-3)
 
 
-@pytest.mark.skipif(
-    not os.environ.get("QM_SLOW_TESTS"),
-    reason="the crossed/nested fit on all schools takes ~20 s in statsmodels; QM_SLOW_TESTS=1",
-)
 def test_crossed_nested_real_data_matches_lme4(lmer: type) -> None:
     table = data.analysis_table().assign(one=1)
     fixed = "log_ATT8SCR ~ log_PTFSM6CLA1A + log_PERCTOT + log_PNUMEAL + PTPRIORLO"
