@@ -4,11 +4,13 @@
   printed by the code, so the text cannot disagree with the output);
 - the Brighton schools are found by name, not by typed URNs;
 - each language's first chunk is its parameters cell and its last the estimates cell;
-- the executed notebooks carry no raw warnings (stderr), machine paths or memory addresses.
+- the executed notebooks carry no raw warnings (stderr), machine paths or memory addresses;
+- the exercises' worked answers run (the build leaves them out of the notebooks).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -21,6 +23,7 @@ NOTEBOOKS = {
     "python": ROOT / "notebooks" / "python" / "08-mixed-effects.ipynb",
     "r": ROOT / "notebooks" / "r" / "08-mixed-effects.ipynb",
 }
+DATA = ROOT.parent / "shared" / "data"  # the course machines' pre-filled data cache
 CHUNK = re.compile(r"^```\{(?P<lang>python|r)\}\n(?P<body>.*?)^```$", re.S | re.M)
 
 
@@ -83,3 +86,57 @@ def test_notebook_outputs_are_clean(lang):
             if re.search(r"/(home|root|tmp|work)/", text):
                 problems.append(f"{cell.id}: machine path in output")
     assert not problems, "\n".join(problems)
+
+
+# --------------------------------------------------------------------------- the answers run
+
+ANSWER_CELLS = {
+    "python": {"exercise-gorard-python", "exercise-uncorrelated-python"},
+    "r": {"exercise-gorard-r", "exercise-uncorrelated-r"},
+}
+
+
+def _answers_root(tmp: Path) -> Path:
+    """A course root whose copy of the session sends the exercises' answers to notebooks.
+
+    `_quarto.yml` keeps only the questions in notebooks (`qna.targets.ipynb: question`), so
+    the build never runs the answers' code; here each qna div gets `ipynb="both"`.
+    """
+    root = tmp / "course"
+    (root / "sessions").mkdir(parents=True)
+    for lang in ("python", "r"):
+        (root / "notebooks" / lang).mkdir(parents=True)
+    for name in ("_quarto.yml", "_extensions", "filters", "helpers", "coursebuild"):
+        (root / name).symlink_to(ROOT / name)
+    (root / "sessions" / "_metadata.yml").symlink_to(ROOT / "sessions" / "_metadata.yml")
+    text = _source()
+    assert text.count("\n::: qna\n") >= 2
+    text = text.replace("\n::: qna\n", '\n::: {.qna ipynb="both"}\n')
+    (root / "sessions" / SOURCE.name).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_the_worked_answers_run(tmp_path, monkeypatch):
+    """Execute both notebooks with the answers included (about 30 s): no cell fails."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from coursebuild import build, execute
+
+    monkeypatch.setenv("QM_DATA_DIR", os.environ.get("QM_DATA_DIR") or str(DATA))
+    root = _answers_root(tmp_path)
+    session = root / "sessions" / SOURCE.name
+
+    def run(lang: str) -> dict:
+        nb = build.unexecuted(session, lang, root)
+        ids = {cell.get("id") for cell in nb["cells"]}
+        assert ANSWER_CELLS[lang] <= ids, f"answer cells missing: {ANSWER_CELLS[lang] - ids}"
+        return execute.run(nb, lang, cwd=root / "notebooks" / lang)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        executed = dict(zip(("python", "r"), pool.map(run, ("python", "r")), strict=True))
+    for lang, nb in executed.items():
+        for cell in nb["cells"]:
+            if cell.get("id") in ANSWER_CELLS[lang]:
+                outputs = cell.get("outputs", [])
+                assert outputs, f"{lang}: {cell['id']} printed nothing"
+                assert not [o for o in outputs if o.get("name") == "stderr"], cell["id"]
