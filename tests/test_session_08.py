@@ -117,11 +117,14 @@ def _answers_root(tmp: Path) -> Path:
 
 
 def test_the_worked_answers_run(tmp_path, monkeypatch):
-    """Execute both notebooks with the answers included (about 30 s): no cell fails."""
-    from concurrent.futures import ThreadPoolExecutor
+    """Execute both notebooks with the answers included (about 30 s): no cell fails.
 
+    One after the other: papermill changes the process's working directory while it runs
+    a notebook, so two runs in threads would leave it in the wrong folder.
+    """
     from coursebuild import build, execute
 
+    monkeypatch.chdir(ROOT)  # and restored afterwards, whatever happens
     monkeypatch.setenv("QM_DATA_DIR", os.environ.get("QM_DATA_DIR") or str(DATA))
     root = _answers_root(tmp_path)
     session = root / "sessions" / SOURCE.name
@@ -132,8 +135,7 @@ def test_the_worked_answers_run(tmp_path, monkeypatch):
         assert ANSWER_CELLS[lang] <= ids, f"answer cells missing: {ANSWER_CELLS[lang] - ids}"
         return execute.run(nb, lang, cwd=root / "notebooks" / lang)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        executed = dict(zip(("python", "r"), pool.map(run, ("python", "r")), strict=True))
+    executed = {lang: run(lang) for lang in ("python", "r")}
     for lang, nb in executed.items():
         for cell in nb["cells"]:
             if cell.get("id") in ANSWER_CELLS[lang]:
