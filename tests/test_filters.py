@@ -14,11 +14,11 @@ import os
 import re
 import shutil
 import subprocess
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pypandoc
 import pytest
+from htmltree import Node, parse_html
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "filters"
@@ -79,73 +79,18 @@ def cell_sources(nb: dict, cell_type: str) -> list[str]:
     return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == cell_type]
 
 
-class Element:
-    def __init__(self, tag: str, attrs: dict[str, str | None], parent: Element | None):
-        self.tag, self.attrs, self.parent = tag, attrs, parent
-        self.children: list[Element] = []
-        self.text = ""
-
-    @property
-    def classes(self) -> list[str]:
-        return (self.attrs.get("class") or "").split()
-
-    def iter(self):
-        yield self
-        for child in self.children:
-            yield from child.iter()
-
-    def find_all(self, tag: str | None = None, cls: str | None = None) -> list[Element]:
-        return [
-            e
-            for e in self.iter()
-            if e is not self and (tag is None or e.tag == tag) and (cls is None or cls in e.classes)
-        ]
-
-    def all_text(self) -> str:
-        text = self.text + " ".join(c.all_text() for c in self.children)
-        return " ".join(text.split())
+def tabsets(html: str, cls: str) -> list[Node]:
+    return parse_html(html).find_all("div", cls)
 
 
-class Tree(HTMLParser):
-    """Just enough of a DOM to check the tabsets' structure."""
-
-    VOID = {"br", "img", "hr", "meta", "link", "input"}
-
-    def __init__(self, html: str):
-        super().__init__()
-        self.root = Element("root", {}, None)
-        self.current = self.root
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        element = Element(tag, dict(attrs), self.current)
-        self.current.children.append(element)
-        if tag not in self.VOID:
-            self.current = element
-
-    def handle_endtag(self, tag):
-        node = self.current
-        while node is not self.root and node.tag != tag:
-            node = node.parent
-        if node is not self.root:
-            self.current = node.parent
-
-    def handle_data(self, data):
-        self.current.text += data
-
-
-def tabsets(html: str, cls: str) -> list[Element]:
-    return Tree(html).root.find_all("div", cls)
-
-
-def tab_buttons(tabset: Element) -> list[Element]:
-    nav = next(c for c in tabset.children if c.tag == "ul")
+def tab_buttons(tabset: Node) -> list[Node]:
+    nav = next(c for c in tabset.elements if c.tag == "ul")
     return nav.find_all("button")
 
 
-def tab_panes(tabset: Element) -> list[Element]:
-    content = next(c for c in tabset.children if "tab-content" in c.classes)
-    return [c for c in content.children if "tab-pane" in c.classes]
+def tab_panes(tabset: Node) -> list[Node]:
+    content = next(c for c in tabset.elements if "tab-content" in c.classes)
+    return [c for c in content.elements if "tab-pane" in c.classes]
 
 
 # ---------------------------------------------------------------- golden files
@@ -212,7 +157,7 @@ def test_site_one_tabset_per_div_with_declared_languages_and_group():
         assert tabset.attrs["data-group"] == "language"
         buttons = tab_buttons(tabset)
         assert [b.attrs["data-value"] for b in buttons] == ["python", "r"]
-        assert [b.all_text() for b in buttons] == ["Python", "R"]
+        assert [b.words() for b in buttons] == ["Python", "R"]
         assert all(b.attrs["role"] == "tab" for b in buttons)
         panes = tab_panes(tabset)
         assert [p.attrs["role"] for p in panes] == ["tabpanel", "tabpanel"]
@@ -239,7 +184,7 @@ def test_site_assets_added_once():
 
 def test_site_ids_unique():
     html = pandoc(FIXTURES / "qna.md", SITE_FILTERS, "html").stdout
-    ids = [e.attrs["id"] for e in Tree(html).root.iter() if e.attrs.get("id")]
+    ids = [e.attrs["id"] for e in parse_html(html).iter() if e.attrs.get("id")]
     assert len(ids) == len(set(ids))
 
 
@@ -292,7 +237,7 @@ def test_labels_from_metadata(tmp_path):
     )
     html = pandoc(fixture, SITE_FILTERS, "html", metadata_file=config).stdout
     (tabset,) = tabsets(html, "multicode")
-    assert [b.all_text() for b in tab_buttons(tabset)] == ["GNU R", "Python 3"]
+    assert [b.words() for b in tab_buttons(tabset)] == ["GNU R", "Python 3"]
     assert tabset.attrs["data-group"] == "lang"
 
 
@@ -305,10 +250,10 @@ def test_qna_html_both_is_a_tabset_without_group():
     assert len(sets) == 1  # the second qna says show="question"
     (tabset,) = sets
     assert "data-group" not in tabset.attrs
-    assert [b.all_text() for b in tab_buttons(tabset)] == ["Question", "Answer"]
+    assert [b.words() for b in tab_buttons(tabset)] == ["Question", "Answer"]
     question, answer = tab_panes(tabset)
-    assert "after the example" in question.all_text()
-    assert "One." in answer.all_text()
+    assert "after the example" in question.words()
+    assert "One." in answer.words()
     # the multicode div inside the answer became a nested tabset
     assert len(answer.find_all("div", "multicode")) == 1
     assert "Name two languages." in html and "Python and R." not in html
@@ -512,11 +457,11 @@ def test_quarto_tabset_node():
 
 def test_quarto_before_tabset_node_gets_panel_tabset_div():
     html = run_stub(FIXTURES / "multicode.md", MULTICODE, "html", old=True).stdout
-    tree = Tree(html).root
+    tree = parse_html(html)
     sets = tree.find_all("div", "panel-tabset")
     assert len(sets) == 2
     assert all(s.attrs.get("data-group") == "language" for s in sets)
-    assert [h.all_text() for h in sets[1].find_all("h3")] == ["Python", "R"]
+    assert [h.words() for h in sets[1].find_all("h3")] == ["Python", "R"]
     assert "active" in sets[1].find_all("h3")[1].classes
     assert "mc-tabset" not in html
 
