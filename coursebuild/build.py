@@ -1,10 +1,15 @@
 """The build: every stale (session, language) pair becomes an executed notebook.
 
 A notebook is stale when the hash of its inputs (see `inputs`) differs from
-the one recorded in it. Stale sessions are checked and converted first (fast,
-and every problem is reported before any kernel starts), then executed in
-parallel. Each notebook is written to a temporary file and renamed, so a
-failure leaves the previous notebook as it was.
+the one recorded in it. A session with ``::: qna`` blocks also gets an
+answers notebook per language, ``<session>.answers.ipynb``, executed with
+every answer in: the downloads keep the questions only (``qna.targets.ipynb``)
+and the website takes the answers' outputs from these.
+
+Stale notebooks are checked and converted first (fast, and every problem is
+reported before any kernel starts), then executed in parallel. Each notebook
+is written to a temporary file and renamed, so a failure leaves the previous
+notebook as it was.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from .config import ROOT, CourseConfig
 from .errors import BuildError
 from .inputs import inputs_sha1, shared_files
 
+ANSWERS = "answers"  # the variant with every qna answer in
+
 
 @dataclass
 class Job:
@@ -31,10 +38,11 @@ class Job:
     lang: str
     output: Path
     inputs_sha1: str
+    variant: str = ""  # "" (the download) or ANSWERS
 
     @property
     def name(self) -> str:
-        return f"{self.lang}/{self.session.stem}"
+        return f"{self.lang}/{self.output.name.removesuffix('.ipynb')}"
 
 
 def sessions(root: Path = ROOT, names: Iterable[str] = ()) -> list[Path]:
@@ -49,22 +57,35 @@ def sessions(root: Path = ROOT, names: Iterable[str] = ()) -> list[Path]:
     return found
 
 
-def output_path(session: Path, lang: str, root: Path = ROOT) -> Path:
-    return root / "notebooks" / lang / f"{session.stem}.ipynb"
+def output_path(session: Path, lang: str, root: Path = ROOT, variant: str = "") -> Path:
+    suffix = f".{variant}" if variant else ""
+    return root / "notebooks" / lang / f"{session.stem}{suffix}.ipynb"
 
 
-def plan(root: Path = ROOT, names: Iterable[str] = (), force: bool = False) -> list[Job]:
-    """The notebooks whose recorded inputs hash differs from their inputs now."""
+def targets(root: Path = ROOT, names: Iterable[str] = ()) -> list[Job]:
+    """Every notebook the sessions make, with the hash of its inputs now."""
     config = CourseConfig.load(root)
     shared = shared_files(root)
     jobs = []
     for session in sessions(root, names):
-        for lang in config.languages:
-            job = Job(session, lang, output_path(session, lang, root), "")
-            job.inputs_sha1 = inputs_sha1(session, lang, shared, root)
-            if force or recorded_inputs(job.output) != job.inputs_sha1:
-                jobs.append(job)
+        variants = ["", ANSWERS] if source.has_div(session, "qna") else [""]
+        for variant in variants:
+            for lang in config.languages:
+                output = output_path(session, lang, root, variant)
+                inputs = inputs_sha1(
+                    session, f"{lang}{'.' if variant else ''}{variant}", shared, root
+                )
+                jobs.append(Job(session, lang, output, inputs, variant))
     return jobs
+
+
+def plan(root: Path = ROOT, names: Iterable[str] = (), force: bool = False) -> list[Job]:
+    """The notebooks whose recorded inputs hash differs from their inputs now."""
+    return [
+        job
+        for job in targets(root, names)
+        if force or recorded_inputs(job.output) != job.inputs_sha1
+    ]
 
 
 def recorded_inputs(path: Path) -> str | None:
@@ -76,19 +97,27 @@ def recorded_inputs(path: Path) -> str | None:
         return None
 
 
-def unexecuted(session: Path, lang: str, root: Path = ROOT, inputs: str | None = None) -> dict:
+def unexecuted(
+    session: Path, lang: str, root: Path = ROOT, inputs: str | None = None, variant: str = ""
+) -> dict:
     """The notebook for `lang` before execution (checks the session on the way)."""
-    return _prepare(session, lang, root, inputs)[0]
+    return _prepare(session, lang, root, inputs, variant)[0]
 
 
-def _prepare(session: Path, lang: str, root: Path, inputs: str | None) -> tuple[dict, dict]:
+def _prepare(
+    session: Path, lang: str, root: Path, inputs: str | None, variant: str = ""
+) -> tuple[dict, dict]:
     """The unexecuted notebook, and the source line of each code cell's chunk."""
     config = CourseConfig.load(root)
     shown = session.resolve().relative_to(root.resolve()).as_posix()
     src = source.read(session, config.languages, shown)
-    raw = convert.to_ipynb(src, lang, config, root)
+    raw = convert.to_ipynb(src, lang, config, root, answers=variant == ANSWERS)
     if inputs is None:
-        inputs = inputs_sha1(session, lang, shared_files(root), root)
+        inputs = next(
+            j.inputs_sha1
+            for j in targets(root, [session.stem])
+            if j.lang == lang and j.variant == variant
+        )
     lines = {
         notebook.cell_id(c.lang, c.code, c.label): c.line for c in src.chunks if c.lang == lang
     }
@@ -134,7 +163,9 @@ def build(
     lines: dict[str, dict] = {}
     for job in todo:  # convert everything first: source errors show before any kernel runs
         try:
-            nb, lines[job.name] = _prepare(job.session, job.lang, root, job.inputs_sha1)
+            nb, lines[job.name] = _prepare(
+                job.session, job.lang, root, job.inputs_sha1, job.variant
+            )
             ready.append((job, nb))
         except BuildError as exc:
             log(f"error: {exc}")

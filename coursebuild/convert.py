@@ -7,6 +7,7 @@ multicode extensions (the same code the website uses) and `filters/cells.lua`.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import subprocess
@@ -42,9 +43,18 @@ def pandoc_path() -> str:
     return pypandoc.get_pandoc_path()
 
 
-def to_ipynb(source: Source, lang: str, config: CourseConfig, root: Path = ROOT) -> dict:
-    """Run pandoc with the filters on `source` for `lang`; return the notebook JSON."""
-    meta = dict(config.metadata)
+def to_ipynb(
+    source: Source, lang: str, config: CourseConfig, root: Path = ROOT, answers: bool = False
+) -> dict:
+    """Run pandoc with the filters on `source` for `lang`; return the notebook JSON.
+
+    With `answers`, every qna block keeps question and answer (unless a block
+    says otherwise itself): the variant the website takes answer outputs from.
+    """
+    meta = copy.deepcopy(config.metadata)
+    if answers:
+        qna = meta.setdefault("qna", {})
+        qna.setdefault("targets", {})["ipynb"] = "both"
     meta["multicode-keep"] = lang
     meta["source-file"] = _shown(source, root)
     with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False, encoding="utf-8") as tmp:

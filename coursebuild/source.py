@@ -67,6 +67,14 @@ class Source:
         return self.path.stem
 
 
+def has_div(path: Path, cls: str) -> bool:
+    """Whether a session opens a fenced div of class `cls` (``::: cls`` or ``{.cls ...}``)."""
+    opener = re.compile(
+        r"^ {0,3}:{3,}\s*(\{[^}]*\." + re.escape(cls) + r"\b|" + re.escape(cls) + r"\s*$)"
+    )
+    return any(opener.match(line) for line in path.read_text(encoding="utf-8").splitlines())
+
+
 def read(path: Path, languages: tuple[str, ...], display: str | None = None) -> Source:
     """Read and check a session, returning it with its pandoc-ready markdown.
 

@@ -160,13 +160,27 @@ def test_rebuilding_an_unchanged_session_is_byte_identical():
 def test_committed_notebooks_are_current_and_match_their_sources():
     stale = build.plan(ROOT)
     assert stale == [], f"out of date (run ./course build): {[j.name for j in stale]}"
-    for session in build.sessions(ROOT):
-        for lang in LANGS:
-            committed = json.loads(build.output_path(session, lang).read_text())
-            fresh = build.unexecuted(session, lang)
-            assert [(c["id"], c["source"]) for c in committed["cells"]] == [
-                (c["id"], c["source"]) for c in fresh["cells"]
-            ]
+    for job in build.targets(ROOT):
+        committed = json.loads(job.output.read_text())
+        fresh = build.unexecuted(job.session, job.lang, variant=job.variant)
+        assert [(c["id"], c["source"]) for c in committed["cells"]] == [
+            (c["id"], c["source"]) for c in fresh["cells"]
+        ]
+    on_disk = {p.relative_to(ROOT) for p in (ROOT / "notebooks").glob("*/*.ipynb")}
+    built = {j.output.relative_to(ROOT) for j in build.targets(ROOT)}
+    assert on_disk == built, f"notebooks no session makes: {sorted(on_disk - built)}"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_answers_notebook_has_the_answers_the_download_leaves_out(lang):
+    session = ROOT / "sessions" / "01-two-languages.qmd"
+    answers = build.unexecuted(session, lang, variant=build.ANSWERS)
+    text = json.dumps(answers["cells"])
+    assert "Adding 4 points" in text and "Change one value" in text
+    download = json.dumps(example(lang)["cells"])
+    assert "Adding 4 points" not in download
+    code = {c["id"] for c in answers["cells"] if c["cell_type"] == "code"}
+    assert {c["id"] for c in example(lang)["cells"] if c["cell_type"] == "code"} < code
 
 
 def test_committed_notebooks_show_no_machine_details():
@@ -186,7 +200,12 @@ def test_noop_rebuild_does_nothing_and_a_touched_session_rebuilds_alone(tmp_path
     assert build.build(root, log=messages.append) == 0
     assert messages == ["All notebooks are up to date."]
     (root / "sessions" / "b.qmd").write_text(good + "\nOne more line.\n")
-    assert sorted(j.name for j in build.plan(root)) == ["python/b", "r/b"]
+    assert sorted(j.name for j in build.plan(root)) == [
+        "python/b",
+        "python/b.answers",
+        "r/b",
+        "r/b.answers",
+    ]
 
 
 def test_a_failing_cell_names_its_line_and_keeps_the_old_notebook(tmp_path):

@@ -43,12 +43,16 @@ REAL_SESSIONS = site.sessions_with_notebooks(ROOT)
 needs_chromium = pytest.mark.skipif(harness.chromium() is None, reason="chromium is not installed")
 
 
-def notebooks_of(root: Path, session: str) -> dict[str, dict]:
+def notebooks_of(root: Path, session: str) -> dict[str, list[dict]]:
+    """Each language's notebooks of a session: the download, and the answers variant if any."""
     langs = [str(x).lower() for x in CONFIG["multicode"]["languages"]]
-    return {
-        lang: json.loads((root / "notebooks" / lang / f"{session}.ipynb").read_text("utf-8"))
-        for lang in langs
-    }
+    found: dict[str, list[dict]] = {}
+    for lang in langs:
+        for name in (f"{session}.ipynb", f"{session}.answers.ipynb"):
+            path = root / "notebooks" / lang / name
+            if path.exists():
+                found.setdefault(lang, []).append(json.loads(path.read_text("utf-8")))
+    return found
 
 
 def make_project(tmp: Path) -> Path:
@@ -84,7 +88,7 @@ def real_pages() -> dict[str, Path]:
 
 def test_fixture_notebooks_match_fixture_session():
     text = (FIXTURE / "sessions" / "01-fixture.qmd").read_bytes()
-    for lang, nb in notebooks_of(FIXTURE, "01-fixture").items():
+    for lang, (nb,) in notebooks_of(FIXTURE, "01-fixture").items():
         assert nb["metadata"]["coursebuild"]["source_sha1"] == hashlib.sha1(text).hexdigest(), (
             f"tests/site/notebooks/{lang}/01-fixture.ipynb is out of date: "
             "run .venv/bin/python tests/site/make_fixtures.py"
@@ -182,7 +186,7 @@ def test_quarto_shaped_cells_get_their_outputs(tmp_path):
     doc = harness.parse_html(result.stdout)
     ids = {d.attrs.get("data-cell-id") for d in doc.find_all("div", "cell")}
     assert {"mean-python", "mean-r", "python-fa88910570", "r-29a6d16ccc"} <= ids
-    for lang, nb in notebooks_of(root, "01-fixture").items():
+    for lang, (nb,) in notebooks_of(root, "01-fixture").items():
         for cell in nb["cells"]:
             if cell["cell_type"] == "code" and "setup" not in cell["metadata"].get("tags", []):
                 div = doc.find_all("div", "cell", data_cell_id=cell["id"])

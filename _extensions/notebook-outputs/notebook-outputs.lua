@@ -157,10 +157,14 @@ local function languages_of(meta)
 end
 
 --- Load and check one notebook; index its code cells by id and by source hash.
-local function load_notebook(lang)
-  local rel = "notebooks/" .. lang .. "/" .. ctx.session .. ".ipynb"
-  local text = read_file(pandoc.path.join({ ctx.root, "notebooks", lang, ctx.session .. ".ipynb" }))
+--- `suffix` ".answers" names the variant executed with every qna answer in
+--- (built only for sessions with qna blocks, so it may be absent: `optional`).
+local function load_notebook(lang, suffix, optional)
+  local name = ctx.session .. (suffix or "") .. ".ipynb"
+  local rel = "notebooks/" .. lang .. "/" .. name
+  local text = read_file(pandoc.path.join({ ctx.root, "notebooks", lang, name }))
   if not text then
+    if optional then return nil end
     fail(ctx.session .. ": notebook " .. rel .. " is missing; run ./course build")
   end
   local ok, nb = pcall(pandoc.json.decode, text, false)
@@ -209,10 +213,12 @@ local function prepare(doc)
     repo_url = str(course["repo-url"]),
     branch = str(course.branch) or "main",
     notebooks = {},
+    answers = {},
     seen = {},
   }
   for _, lang in ipairs(langs) do
     ctx.notebooks[lang] = load_notebook(lang)
+    ctx.answers[lang] = load_notebook(lang, ".answers", true)
   end
   return true
 end
@@ -319,10 +325,16 @@ local function chunk_id(lang, code, label)
   return lang .. "-" .. pandoc.utils.sha1(rstrip(code)):sub(1, 10)
 end
 
+--- The notebook a chunk's outputs come from: inside a qna block, the answers
+--- notebook (the download leaves answers out); elsewhere the download itself.
+local function notebook_for(lang, in_qna)
+  return (in_qna and ctx.answers[lang]) or ctx.notebooks[lang]
+end
+
 --- The notebook cell for a chunk (nil if the notebook has none: an
---- `eval: false` chunk, or an answer the notebook leaves out).
-local function find_cell(lang, code, label)
-  local nb = ctx.notebooks[lang]
+--- `eval: false` chunk, or an answer no notebook has).
+local function find_cell(lang, code, label, in_qna)
+  local nb = notebook_for(lang, in_qna)
   if not nb then return nil end
   local base = chunk_id(lang, code, label)
   ctx.seen[base] = (ctx.seen[base] or 0) + 1
@@ -359,13 +371,13 @@ local function plain_chunk(block, in_qna)
   if a.eval == "false" then
     return { code }
   end
-  local cell, id = find_cell(lang, block.text, a.label)
+  local cell, id = find_cell(lang, block.text, a.label, in_qna)
   local content = pandoc.Blocks({})
   if a.echo ~= "false" then content:insert(code) end
   if cell then
     if a.output ~= "false" then content:extend(outputs_of(cell, id, lang)) end
-  elseif not in_qna then
-    warn(ctx.session .. ": no cell " .. id .. " in " .. ctx.notebooks[lang].rel
+  elseif not in_qna or ctx.answers[lang] then
+    warn(ctx.session .. ": no cell " .. id .. " in " .. notebook_for(lang, in_qna).rel
       .. " for the " .. lang .. " chunk at line " .. (a["data-source-line"] or "?"))
   end
   return { pandoc.Div(content, pandoc.Attr("", { "cell" },
@@ -378,15 +390,15 @@ local function quarto_cell(div, in_qna)
     if block.t == "CodeBlock" and block.classes:includes("cell-code") then
       local lang = lang_of(block.classes)
       if not lang then return div end
-      local cell, id = find_cell(lang, block.text, nil)
+      local cell, id = find_cell(lang, block.text, nil, in_qna)
       if cell then
         local outputs = outputs_of(cell, id, lang)
         for j = #outputs, 1, -1 do
           div.content:insert(i + 1, outputs[j])
         end
         div.attributes["data-cell-id"] = id
-      elseif not in_qna then
-        warn(ctx.session .. ": no cell " .. id .. " in " .. ctx.notebooks[lang].rel)
+      elseif not in_qna or ctx.answers[lang] then
+        warn(ctx.session .. ": no cell " .. id .. " in " .. notebook_for(lang, in_qna).rel)
       end
       return div
     end

@@ -70,8 +70,14 @@ def _strip_ansi(text: str) -> str:
 # Page checks ---------------------------------------------------------------
 
 
-def check_page(html_path: Path, qmd: Path, notebooks: dict[str, dict], config: dict) -> list[str]:
-    """Problems with a rendered session page (empty list: the page is right)."""
+def check_page(
+    html_path: Path, qmd: Path, notebooks: dict[str, list[dict]], config: dict
+) -> list[str]:
+    """Problems with a rendered session page (empty list: the page is right).
+
+    `notebooks` maps each language to its notebooks: the download, then the
+    answers variant (every qna answer in) when the session has one.
+    """
     problems: list[str] = []
     doc = parse_html(html_path.read_text(encoding="utf-8"))
     source = qmd.read_text(encoding="utf-8")
@@ -105,10 +111,13 @@ def check_page(html_path: Path, qmd: Path, notebooks: dict[str, dict], config: d
         cid = div.attrs.get("data-cell-id")
         if cid:
             page_cells.setdefault((div.attrs.get("data-lang"), cid), div)
-    for lang, nb in notebooks.items():
-        for cell in nb["cells"]:
-            if cell["cell_type"] != "code":
-                continue
+    cells, seen = [], set()
+    for lang, nbs in notebooks.items():
+        for nb in nbs:  # the answers variant adds only the cells the download leaves out
+            cells += [(lang, c) for c in nb["cells"] if (lang, c["id"]) not in seen]
+            seen.update((lang, c["id"]) for c in nb["cells"])
+    for lang, cell in cells:
+        if cell["cell_type"] == "code":
             div = page_cells.get((lang, cell["id"]))
             hidden = "setup" in cell.get("metadata", {}).get("tags", [])
             if hidden:
