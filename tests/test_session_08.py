@@ -5,12 +5,11 @@
 - the Brighton schools are found by name, not by typed URNs;
 - each language's first chunk is its parameters cell and its last the estimates cell;
 - the executed notebooks carry no raw warnings (stderr), machine paths or memory addresses;
-- the exercises' worked answers run (the build leaves them out of the notebooks).
+- the exercises' worked answers ran in the answers notebooks (the downloads leave them out).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -70,9 +69,10 @@ def test_parameters_first_and_estimates_last(lang):
     assert code[-1].id == f"estimates-{lang}"
 
 
+@pytest.mark.parametrize("variant", ["", ".answers"])
 @pytest.mark.parametrize("lang", ["python", "r"])
-def test_notebook_outputs_are_clean(lang):
-    nb = nbformat.read(NOTEBOOKS[lang], as_version=4)
+def test_notebook_outputs_are_clean(lang, variant):
+    nb = nbformat.read(NOTEBOOKS[lang].with_suffix(f"{variant}.ipynb"), as_version=4)
     problems = []
     for cell in nb.cells:
         for output in cell.get("outputs", []):
@@ -88,7 +88,7 @@ def test_notebook_outputs_are_clean(lang):
     assert not problems, "\n".join(problems)
 
 
-# --------------------------------------------------------------------------- the answers run
+# --------------------------------------------------------------------------- the answers
 
 ANSWER_CELLS = {
     "python": {"exercise-gorard-python", "exercise-uncorrelated-python"},
@@ -96,49 +96,16 @@ ANSWER_CELLS = {
 }
 
 
-def _answers_root(tmp: Path) -> Path:
-    """A course root whose copy of the session sends the exercises' answers to notebooks.
-
-    `_quarto.yml` keeps only the questions in notebooks (`qna.targets.ipynb: question`), so
-    the build never runs the answers' code; here each qna div gets `ipynb="both"`.
-    """
-    root = tmp / "course"
-    (root / "sessions").mkdir(parents=True)
-    for lang in ("python", "r"):
-        (root / "notebooks" / lang).mkdir(parents=True)
-    for name in ("_quarto.yml", "_extensions", "filters", "helpers", "coursebuild"):
-        (root / name).symlink_to(ROOT / name)
-    (root / "sessions" / "_metadata.yml").symlink_to(ROOT / "sessions" / "_metadata.yml")
-    text = _source()
-    assert text.count("\n::: qna\n") >= 2
-    text = text.replace("\n::: qna\n", '\n::: {.qna ipynb="both"}\n')
-    (root / "sessions" / SOURCE.name).write_text(text, encoding="utf-8")
-    return root
-
-
-def test_the_worked_answers_run(tmp_path, monkeypatch):
-    """Execute both notebooks with the answers included (about 30 s): no cell fails.
-
-    One after the other: papermill changes the process's working directory while it runs
-    a notebook, so two runs in threads would leave it in the wrong folder.
-    """
-    from coursebuild import build, execute
-
-    monkeypatch.chdir(ROOT)  # and restored afterwards, whatever happens
-    monkeypatch.setenv("QM_DATA_DIR", os.environ.get("QM_DATA_DIR") or str(DATA))
-    root = _answers_root(tmp_path)
-    session = root / "sessions" / SOURCE.name
-
-    def run(lang: str) -> dict:
-        nb = build.unexecuted(session, lang, root)
-        ids = {cell.get("id") for cell in nb["cells"]}
-        assert ANSWER_CELLS[lang] <= ids, f"answer cells missing: {ANSWER_CELLS[lang] - ids}"
-        return execute.run(nb, lang, cwd=root / "notebooks" / lang)
-
-    executed = {lang: run(lang) for lang in ("python", "r")}
-    for lang, nb in executed.items():
-        for cell in nb["cells"]:
-            if cell.get("id") in ANSWER_CELLS[lang]:
-                outputs = cell.get("outputs", [])
-                assert outputs, f"{lang}: {cell['id']} printed nothing"
-                assert not [o for o in outputs if o.get("name") == "stderr"], cell["id"]
+@pytest.mark.parametrize("lang", ["python", "r"])
+def test_worked_answers_ran_and_printed_their_results(lang):
+    """The answers notebook (the build's variant with every answer in; nbval re-runs it)."""
+    answers = nbformat.read(NOTEBOOKS[lang].with_suffix(".answers.ipynb"), as_version=4)
+    cells = {cell.id: cell for cell in answers.cells}
+    assert ANSWER_CELLS[lang] <= set(cells), f"answer cells missing: {ANSWER_CELLS[lang]}"
+    for name in ANSWER_CELLS[lang]:
+        outputs = cells[name].get("outputs", [])
+        assert outputs, f"{lang}: {name} printed nothing"
+        assert not [o for o in outputs if o.get("name") == "stderr"], name
+        assert not [o for o in outputs if o.get("output_type") == "error"], name
+    download = nbformat.read(NOTEBOOKS[lang], as_version=4)
+    assert not ANSWER_CELLS[lang] & {cell.id for cell in download.cells}
