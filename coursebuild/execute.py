@@ -59,7 +59,11 @@ def run(notebook: dict, lang: str, cwd: Path, timeout: int = 600) -> dict:
 
 
 def clean(notebook: dict) -> dict:
-    """Drop papermill's paths and timings; keep outputs and the build's metadata."""
+    """Drop papermill's paths and timings; keep outputs and the build's metadata.
+
+    Consecutive stream outputs are joined: how a kernel splits its printing
+    into messages varies from run to run, and would churn the stored notebook.
+    """
     notebook["metadata"].pop("papermill", None)
     for cell in notebook["cells"]:
         meta = cell.get("metadata", {})
@@ -67,7 +71,30 @@ def clean(notebook: dict) -> dict:
             meta.pop(key, None)
         if meta.get("tags") == []:
             meta.pop("tags")
+        if "outputs" in cell:
+            cell["outputs"] = _join_streams(cell["outputs"])
     return notebook
+
+
+def _join_streams(outputs: list[dict]) -> list[dict]:
+    joined: list[dict] = []
+    for output in outputs:
+        last = joined[-1] if joined else None
+        if (
+            last is not None
+            and output.get("output_type") == "stream"
+            and last.get("output_type") == "stream"
+            and last.get("name") == output.get("name")
+        ):
+            text = _text(last["text"]) + _text(output["text"])
+            last["text"] = text.splitlines(keepends=True)
+        else:
+            joined.append(output)
+    return joined
+
+
+def _text(value: str | list[str]) -> str:
+    return value if isinstance(value, str) else "".join(value)
 
 
 def machine_details(notebook: dict, root: Path = ROOT) -> list[str]:

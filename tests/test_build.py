@@ -239,3 +239,30 @@ def test_nbval_fails_when_a_stored_output_changes(tmp_path):
     )
     assert result.returncode == 1, result.stdout
     assert "99.99" in result.stdout and "51.30" in result.stdout
+
+
+def test_consecutive_stream_outputs_are_joined_so_reruns_do_not_churn():
+    from coursebuild.execute import clean
+
+    nb = {
+        "metadata": {"papermill": {"input_path": "/somewhere/in.ipynb"}},
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {"papermill": {"duration": 1.0}, "execution": {}, "tags": []},
+                "outputs": [
+                    {"output_type": "stream", "name": "stdout", "text": ["a\n"]},
+                    {"output_type": "stream", "name": "stdout", "text": "b\nc"},
+                    {"output_type": "stream", "name": "stderr", "text": ["warn\n"]},
+                    {"output_type": "stream", "name": "stdout", "text": ["d\n"]},
+                ],
+            }
+        ],
+    }
+    cell = clean(nb)["cells"][0]
+    assert nb["metadata"] == {} and cell["metadata"] == {}
+    assert [(o["name"], o["text"]) for o in cell["outputs"]] == [
+        ("stdout", ["a\n", "b\n", "c"]),
+        ("stderr", ["warn\n"]),
+        ("stdout", ["d\n"]),
+    ]
