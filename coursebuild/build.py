@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -136,10 +137,28 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def _execute(job: Job, nb: dict, root: Path) -> tuple[dict, float]:
-    """Worker: execute one notebook (in its own process)."""
+    """Worker: execute one notebook (in its own process).
+
+    The kernel's own chatter on stderr (start-up notices, R's "Execution halted"
+    at shutdown) goes to a temporary log rather than over the progress lines;
+    its tail is shown only if the kernel itself fails.
+    """
     start = time.perf_counter()
     job.output.parent.mkdir(parents=True, exist_ok=True)  # the kernel's working directory
-    executed = execute.run(nb, job.lang, cwd=job.output.parent)
+    with tempfile.TemporaryFile() as log:
+        saved = os.dup(2)
+        os.dup2(log.fileno(), 2)  # inherited by the kernel this process starts
+        try:
+            executed = execute.run(nb, job.lang, cwd=job.output.parent)
+        except execute.ExecutionFailed:
+            raise
+        except Exception as exc:
+            log.seek(0)
+            tail = log.read().decode(errors="replace").strip().splitlines()[-5:]
+            raise RuntimeError(f"{exc}\n  kernel said: " + "\n  ".join(tail)) from None
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
     leaks = execute.machine_details(executed, root)
     if leaks:
         raise execute.ExecutionFailed(None, "output shows machine details: " + "; ".join(leaks))
