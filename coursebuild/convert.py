@@ -1,8 +1,8 @@
 """Turn a checked session into one unexecuted notebook per language, with pandoc.
 
 Pandoc 3 (from PyPI's pypandoc-binary: Debian's 2.17 is too old) reads the
-preprocessed markdown and runs the project's Lua filters: the qna and
-multicode extensions (the same code the website uses) and `filters/cells.lua`.
+preprocessed markdown and runs the project's Lua filters: the multicode and
+qna extensions (the same code the website uses) and `filters/cells.lua`.
 """
 
 from __future__ import annotations
@@ -21,11 +21,13 @@ from .config import ROOT, CourseConfig
 from .errors import BuildError
 from .source import Source
 
-# Order matters: qna picks question/answer first, multicode then keeps one
-# language, cells finally turns that language's chunks into notebook cells.
+# Order matters: multicode first keeps one language (a qna block inside a
+# language tab is still a nested div then, so its Question/Answer headers are
+# not mistaken for tabs), qna then keeps question and/or answer, cells finally
+# turns that language's chunks into notebook cells.
 FILTERS = (
-    "_extensions/qna/qna.lua",
     "_extensions/multicode/multicode.lua",
+    "_extensions/qna/qna.lua",
     "filters/cells.lua",
 )
 # Lua errors carry "<file>:<line>: [filter] message"; keep that line only.

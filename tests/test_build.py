@@ -266,3 +266,14 @@ def test_consecutive_stream_outputs_are_joined_so_reruns_do_not_churn():
         ("stderr", ["warn\n"]),
         ("stdout", ["d\n"]),
     ]
+
+
+@pytest.mark.parametrize("variant", ["", build.ANSWERS])
+def test_a_qna_block_inside_a_language_tab_is_not_read_as_tabs(tmp_path, variant):
+    root = make_project(tmp_path, {"q": (HERE / "good" / "qna-in-tab.qmd").read_text()})
+    python = build.unexecuted(root / "sessions" / "q.qmd", "python", root, variant=variant)
+    text = json.dumps(python["cells"])
+    assert "What is `x` in Python?" in text
+    assert ("print(x)" in text) == (variant == build.ANSWERS)
+    r = build.unexecuted(root / "sessions" / "q.qmd", "r", root, variant=variant)
+    assert "in Python?" not in json.dumps(r["cells"])

@@ -98,7 +98,7 @@ def test_fixture_notebooks_match_fixture_session():
 def test_every_filter_in_quarto_yml_is_found():
     filters = site.pandoc_filters(ROOT)
     assert not filters.missing, f"_quarto.yml lists filters with no extension: {filters.missing}"
-    assert filters.names == ("notebook-outputs", "qna", "multicode")
+    assert filters.names == ("notebook-outputs", "multicode", "qna")
 
 
 def test_fixture_page_structure(fixture_page):
