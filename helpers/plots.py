@@ -110,6 +110,8 @@ def boxplot_with_intercepts(
     grand_mean: float,
     ax: Axes | None = None,
     *,
+    overall_mean: float | None = None,
+    colours: Mapping[str, str] | None = None,
     title: str | None = None,
     ylabel: str | None = None,
 ) -> Axes:
@@ -127,6 +129,12 @@ def boxplot_with_intercepts(
         The fixed intercept (overall mean), drawn as a dashed line.
     ax : matplotlib Axes, optional
         Where to draw.
+    overall_mean : float, optional
+        The plain mean of all rows, drawn as a dotted line: with unequal group
+        sizes it differs from the model's grand mean, which weighs groups.
+    colours : mapping, optional
+        Box fill per group (e.g. a colour-blind-safe colour per rating);
+        default one light blue.
     title, ylabel : str, optional
         Override the default title and axis label.
 
@@ -162,7 +170,7 @@ def boxplot_with_intercepts(
     keys = column.astype(str)
     values = [data.loc[keys == level, outcome].dropna().to_numpy(dtype=float) for level in order]
     line = {"color": _MAIN, "linewidth": 1}
-    ax.boxplot(
+    boxes = ax.boxplot(
         values,
         positions=range(len(order)),
         widths=0.6,
@@ -178,17 +186,23 @@ def boxplot_with_intercepts(
             "markeredgecolor": _MAIN,
         },
     )
+    for level, box in zip(order, boxes["boxes"], strict=True):
+        if colours and level in colours:
+            box.set(facecolor=colours[level], alpha=0.75)
     ax.set_xticks(range(len(order)), order)
     ax.scatter(
         range(len(order)),
         [fitted[level] for level in order],
         marker="D",
         s=45,
-        color=_ACCENT,
+        color="black" if colours else _ACCENT,  # stands out on any box colour
+        edgecolors="white",
         zorder=5,
         label="Fitted group intercept",
     )
     ax.axhline(grand_mean, color="black", linestyle="--", linewidth=1, label="Grand mean")
+    if overall_mean is not None:
+        ax.axhline(overall_mean, color=_ACCENT, linestyle=":", linewidth=2, label="Overall mean")
     ax.set_xlabel(_label(group))
     ax.set_ylabel(ylabel or _label(outcome))
     ax.set_title(title or f"{_label(outcome).split(' (')[0]} by {_label(group)}")

@@ -94,6 +94,20 @@ def test_boxplot_with_intercepts() -> None:
     assert legend_outside(ax)
 
 
+def test_boxplot_overall_mean_and_colours() -> None:
+    df = schools()
+    intercepts = df.groupby("OFSTEDRATING", observed=True)["ATT8SCR"].mean()
+    colours = {"Good": "#56B4E9", "Outstanding": "#0072B2"}
+    ax = plots.boxplot_with_intercepts(
+        df, "OFSTEDRATING", "ATT8SCR", intercepts, 50.0, overall_mean=47.5, colours=colours
+    )
+    dotted = [line for line in ax.get_lines() if line.get_label() == "Overall mean"]
+    assert len(dotted) == 1 and np.allclose(dotted[0].get_ydata(), 47.5)
+    fills = [to_hex(p.get_facecolor()).upper() for p in ax.patches]
+    assert fills == ["#DCE9F5", "#56B4E9", "#0072B2"]  # Requires improvement keeps the default
+    assert legend_outside(ax)
+
+
 def test_boxplot_bad_inputs() -> None:
     df = schools()
     with pytest.raises(ValueError, match=r"no intercept for group\(s\) \['Outstanding'\]"):
