@@ -50,12 +50,39 @@ def run(notebook: dict, lang: str, cwd: Path, timeout: int = 600) -> dict:
                 execution_timeout=timeout,
             )
         except PapermillExecutionError as exc:
-            # Index into our own cells: papermill's output gains an error banner cell on top.
-            cells = notebook.get("cells", [])
-            cell = cells[exc.cell_index].get("id") if exc.cell_index < len(cells) else None
-            raise ExecutionFailed(cell, f"{exc.ename}: {exc.evalue}") from None
-        executed = json.loads(out.read_text(encoding="utf-8"))
+            executed = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
+            failed = _unexpected_errors(executed) if executed else [exc.cell_index]
+            if failed:
+                # Index into our own cells: papermill's output gains an error banner on top.
+                cells = notebook.get("cells", [])
+                index = failed[0] if executed is None else _our_index(executed, failed[0])
+                cell = cells[index].get("id") if index < len(cells) else None
+                raise ExecutionFailed(cell, f"{exc.ename}: {exc.evalue}") from None
+            # Every error was in an `error: true` cell (tag raises-exception): nbclient ran
+            # on, but papermill reports any error; keep the notebook without its banners.
+            executed["cells"] = [c for c in executed["cells"] if not _papermill_banner(c)]
+        else:
+            executed = json.loads(out.read_text(encoding="utf-8"))
     return clean(executed)
+
+
+def _papermill_banner(cell: dict) -> bool:
+    return "papermill-error-cell-tag" in cell.get("metadata", {}).get("tags", [])
+
+
+def _unexpected_errors(notebook: dict) -> list[int]:
+    """Indexes of cells with an error output that were not expected to raise."""
+    return [
+        i
+        for i, cell in enumerate(notebook["cells"])
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", []))
+        and "raises-exception" not in cell.get("metadata", {}).get("tags", [])
+    ]
+
+
+def _our_index(executed: dict, index: int) -> int:
+    """The index a cell of papermill's output had in the notebook we gave it."""
+    return index - sum(1 for c in executed["cells"][:index] if _papermill_banner(c))
 
 
 def clean(notebook: dict) -> dict:

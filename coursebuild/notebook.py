@@ -5,7 +5,7 @@ gets an id that depends only on its content (so rebuilding an unchanged
 session is byte-identical, and the website finds a chunk's outputs by the
 same id), the kernelspec of its language, and the tags its chunk options ask
 for: ``parameters`` for papermill, ``setup`` (source hidden) for
-``include: false`` chunks.
+``include: false`` chunks, ``raises-exception`` for ``error: true`` chunks.
 """
 
 from __future__ import annotations
@@ -90,6 +90,8 @@ def _code(chunk: Chunk, text: str) -> dict:
     if (label == "parameters" or label.startswith("parameters-")) and "parameters" not in tags:
         tags.append("parameters")
     metadata: dict = {}
+    if options.get("error") is True and "raises-exception" not in tags:
+        tags.append("raises-exception")  # papermill and nbval expect this cell to fail
     if options.get("include") is False:
         tags.append("setup")
         metadata["jupyter"] = {"source_hidden": True}

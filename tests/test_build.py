@@ -145,6 +145,7 @@ def test_chunk_options_map_to_notebook_cells(tmp_path):
         "jupyter": {"source_hidden": True},
         "tags": ["setup"],
     }
+    assert cells["shows-an-error"]["metadata"] == {"tags": ["raises-exception"]}
     shown_only = [c for c in nb["cells"] if "never_run()" in "".join(c["source"])]
     assert [c["cell_type"] for c in shown_only] == ["markdown"]  # eval: false
     unlabelled = notebook.cell_id("python", "print(answer)")
@@ -277,3 +278,13 @@ def test_a_qna_block_inside_a_language_tab_is_not_read_as_tabs(tmp_path, variant
     assert ("print(x)" in text) == (variant == build.ANSWERS)
     r = build.unexecuted(root / "sessions" / "q.qmd", "r", root, variant=variant)
     assert "in Python?" not in json.dumps(r["cells"])
+
+
+def test_an_error_true_chunk_keeps_its_error_and_the_build_goes_on(tmp_path):
+    root = make_project(tmp_path, {"options": (HERE / "good" / "options.qmd").read_text()})
+    assert build.build(root, names=["options"], log=lambda _: None) == 0
+    nb = json.loads((root / "notebooks" / "python" / "options.ipynb").read_text())
+    cells = {c["id"]: c for c in nb["cells"]}
+    assert [o["ename"] for o in cells["shows-an-error"]["outputs"]] == ["ZeroDivisionError"]
+    assert not [c for c in nb["cells"] if "papermill" in json.dumps(c["metadata"])]
+    assert cells[notebook.cell_id("python", "print(answer)")]["outputs"][0]["text"] == ["42\n"]
