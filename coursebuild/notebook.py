@@ -3,9 +3,9 @@
 Pandoc gives unlabelled cells random ids and no kernelspec. Here every cell
 gets an id that depends only on its content (so rebuilding an unchanged
 session is byte-identical, and the website finds a chunk's outputs by the
-same id), the kernelspec of its language, and the tags its chunk options ask
-for: ``parameters`` for papermill, ``setup`` (source hidden) for
-``include: false`` chunks, ``raises-exception`` for ``error: true`` chunks.
+same id) and the kernelspec of its language; the tags filters/cells.lua gave
+a cell (from its chunk options) are kept, and ``setup`` cells
+(``include: false``) get their source hidden.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def finish(raw: dict, source: Source, lang: str, inputs_sha1: str, shown: str) -
         text = _text(cell.get("source", ""))
         if cell.get("cell_type") == "code":
             chunk, next_chunk = _match(chunks, next_chunk, text, shown, lang)
-            cells.append(_code(chunk, text))
+            cells.append(_code(chunk, text, cell.get("metadata", {}).get("tags", [])))
         elif text.strip():
             cells.append(_markdown(text))
     _unique_ids(cells)
@@ -83,20 +83,13 @@ def _match(chunks: list[Chunk], start: int, text: str, shown: str, lang: str):
     raise BuildError(shown, None, f"{lang} notebook: a code cell matches no chunk:\n{text[:200]}")
 
 
-def _code(chunk: Chunk, text: str) -> dict:
-    options = chunk.options
-    tags = [str(t) for t in (options.get("tags") or [])]
-    label = chunk.label or ""
-    if (label == "parameters" or label.startswith("parameters-")) and "parameters" not in tags:
-        tags.append("parameters")
+def _code(chunk: Chunk, text: str, tags: list[str]) -> dict:
+    """A code cell; its tags come from filters/cells.lua (the chunk options' mapping)."""
     metadata: dict = {}
-    if options.get("error") is True and "raises-exception" not in tags:
-        tags.append("raises-exception")  # papermill and nbval expect this cell to fail
-    if options.get("include") is False:
-        tags.append("setup")
+    if "setup" in tags:  # include: false
         metadata["jupyter"] = {"source_hidden": True}
     if tags:
-        metadata["tags"] = tags
+        metadata["tags"] = [str(t) for t in tags]
     return {
         "cell_type": "code",
         "execution_count": None,

@@ -1,10 +1,10 @@
 --[[
 cells.lua: turn the kept language's chunks into notebook code cells.
 
-Notebook build only, after qna.lua and multicode.lua, writing ipynb:
+Notebook build only, after multicode.lua and qna.lua, writing ipynb:
 
-    pandoc --lua-filter _extensions/qna/qna.lua \
-           --lua-filter _extensions/multicode/multicode.lua \
+    pandoc --lua-filter _extensions/multicode/multicode.lua \
+           --lua-filter _extensions/qna/qna.lua \
            --lua-filter filters/cells.lua \
            -M multicode-keep=python -t ipynb ...
 
@@ -12,8 +12,11 @@ Input: chunks as the build's preprocessor writes them,
 ``` {.python .cell data-source-line="12" label="fit" eval="false" ...}.
 Chunk options, for the kept language L (metadata `multicode-keep`):
 
-- label: "x"       -> the cell id (`Div.cell.code#x`; pandoc writes it as id)
+- label: "x"       -> the cell id (`Div.cell.code#x`; pandoc writes it as id);
+                      a label `parameters` or `parameters-*` also tags it `parameters`
+- tags: [a, b]     -> the cell's tags (`parameters`: papermill's parameters cell)
 - include: false   -> still a code cell (it runs), tagged `setup`
+- error: true      -> tagged `raises-exception` (the build keeps its error)
 - eval: false      -> a plain code block: markdown, shown, never run
 - echo             -> ignored (notebooks show all code)
 - anything else    -> ignored (not copied into cell metadata)
@@ -24,39 +27,54 @@ Metadata `multicode.languages` lists the declared languages.
 Copyright (c) the course authors. MIT licence.
 ]]
 
--- pandoc.List:includes and pandoc.Attr tables need pandoc 3.
-PANDOC_VERSION:must_be_at_least("3.0")
+-- pandoc.json (chunk tags are JSON lists) arrived in pandoc 3.1.1.
+PANDOC_VERSION:must_be_at_least("3.1.1")
 
 local stringify = pandoc.utils.stringify
+
+-- The multicode extension's shared module: warnings, the source file name
+-- and the declared languages are read the same way as on the site.
+local core = dofile(pandoc.path.join({
+  pandoc.path.directory(PANDOC_SCRIPT_FILE), "..", "_extensions", "multicode", "multicode-core.lua",
+}))
 
 local keep
 local others = {}
 
-local function warn(message)
-  if quarto and quarto.log and quarto.log.warning then
-    quarto.log.warning(message)
-  else
-    io.stderr:write("[WARNING] ", message, "\n")
-  end
-end
-
 local function read_options(meta)
+  local file = core.source_file(meta)
   if not meta["multicode-keep"] then
-    local file = meta["source-file"] and stringify(meta["source-file"]) or "<input>"
     error(file .. ": [cells] metadata multicode-keep is not set, expected the notebook's language", 0)
   end
   keep = pandoc.text.lower(stringify(meta["multicode-keep"]))
-  local config = meta.multicode or {}
-  for _, lang in ipairs(config.languages or { "python", "r" }) do
-    lang = pandoc.text.lower(stringify(lang))
+  for _, lang in ipairs(core.read_options(meta, file).languages) do
     if lang ~= keep then
       others[lang] = true
     end
   end
 end
 
-local function is_false(value)
-  return value ~= nil and pandoc.text.lower(value) == "false"
+local function is(value, wanted)
+  return value ~= nil and pandoc.text.lower(value) == wanted
+end
+
+--- The cell's tags, from its chunk options (see the header).
+local function tags_of(attrs)
+  local tags = pandoc.List()
+  if attrs.tags and attrs.tags ~= "" then
+    local ok, listed = pcall(pandoc.json.decode, attrs.tags, false)
+    for _, tag in ipairs(ok and type(listed) == "table" and listed or { attrs.tags }) do
+      tags:insert(tostring(tag))
+    end
+  end
+  local function add(tag)
+    if not tags:includes(tag) then tags:insert(tag) end
+  end
+  local label = attrs.label or ""
+  if label == "parameters" or label:match("^parameters%-") then add("parameters") end
+  if is(attrs.error, "true") then add("raises-exception") end
+  if is(attrs.include, "false") then add("setup") end
+  return tags
 end
 
 local function cell(block)
@@ -69,18 +87,19 @@ local function cell(block)
         return {}
       end
     end
-    warn("[cells] chunk of undeclared language {" .. table.concat(block.classes, " ")
+    core.warn("[cells] chunk of undeclared language {" .. table.concat(block.classes, " ")
       .. "} near line " .. (block.attributes["data-source-line"] or "?") .. " left as code text")
     return pandoc.CodeBlock(block.text, pandoc.Attr("", { block.classes[1] }))
   end
   local attrs = block.attributes
   local code = pandoc.CodeBlock(block.text, pandoc.Attr("", { keep }))
-  if is_false(attrs.eval) then
+  if is(attrs.eval, "false") then
     return code
   end
   local cell_attributes = {}
-  if is_false(attrs.include) then
-    cell_attributes.tags = '["setup"]'
+  local tags = tags_of(attrs)
+  if #tags > 0 then
+    cell_attributes.tags = pandoc.json.encode(tags)
   end
   return pandoc.Div({ code }, pandoc.Attr(attrs.label or "", { "cell", "code" }, cell_attributes))
 end
@@ -97,7 +116,7 @@ local function nested(div)
     end,
   })
   if found then
-    warn("[cells] code cell inside div " .. (div.identifier ~= "" and "#" .. div.identifier or "")
+    core.warn("[cells] code cell inside div " .. (div.identifier ~= "" and "#" .. div.identifier or "")
       .. "." .. table.concat(div.classes, ".")
       .. " (line " .. (div.attributes["data-source-line"] or "?") .. ") becomes markdown in the notebook")
     return nil, false
