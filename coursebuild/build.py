@@ -26,7 +26,7 @@ from pathlib import Path
 from . import convert, execute, notebook, source
 from .config import ROOT, CourseConfig
 from .errors import BuildError
-from .inputs import inputs_sha1, shared_files
+from .inputs import inputs_sha1, shared_sha1
 
 ANSWERS = "answers"  # the variant with every qna answer in
 
@@ -66,16 +66,14 @@ def output_path(session: Path, lang: str, root: Path = ROOT, variant: str = "") 
 def targets(root: Path = ROOT, names: Iterable[str] = ()) -> list[Job]:
     """Every notebook the sessions make, with the hash of its inputs now."""
     config = CourseConfig.load(root)
-    shared = shared_files(root)
+    shared = shared_sha1(root)  # once: every notebook shares it
     jobs = []
     for session in sessions(root, names):
         variants = ["", ANSWERS] if source.has_div(session, "qna") else [""]
         for variant in variants:
             for lang in config.languages:
                 output = output_path(session, lang, root, variant)
-                inputs = inputs_sha1(
-                    session, f"{lang}{'.' if variant else ''}{variant}", shared, root
-                )
+                inputs = inputs_sha1(session, f"{lang}.{variant}", shared)
                 jobs.append(Job(session, lang, output, inputs, variant))
     return jobs
 

@@ -45,13 +45,22 @@ def shared_files(root: Path = ROOT) -> list[Path]:
     return sorted(found)
 
 
-def inputs_sha1(source: Path, lang: str, shared: list[Path], root: Path = ROOT) -> str:
-    """Hash of the session source, its language and every shared input (names and bytes)."""
-    digest = hashlib.sha1(f"lang={lang}\n".encode())
+def shared_sha1(root: Path = ROOT) -> str:
+    """Hash of everything every notebook depends on: the course keys and the shared files.
+
+    Computed once per build and combined with each session in `inputs_sha1`.
+    """
     config = CourseConfig.load(root).metadata
-    digest.update(json.dumps(config, sort_keys=True).encode() + b"\0")
-    for path in [source, *shared]:
+    digest = hashlib.sha1(json.dumps(config, sort_keys=True).encode() + b"\0")
+    for path in shared_files(root):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
         digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def inputs_sha1(source: Path, variant: str, shared: str) -> str:
+    """Hash of one notebook's inputs: its session's bytes, its variant, the shared hash."""
+    digest = hashlib.sha1(f"{variant}\0{shared}\0".encode())
+    digest.update(source.read_bytes())
     return digest.hexdigest()
