@@ -173,7 +173,9 @@ def page_metadata(qmd: Path, root: Path, config: dict) -> dict:
         fmt = source.get("format") or {}
         if isinstance(fmt, dict) and isinstance(fmt.get("html"), dict):
             html = merge(html, fmt["html"])
-    return merge(meta, html)
+    meta = merge(meta, html)
+    meta.setdefault("lang", "en")  # Quarto's default language
+    return meta
 
 
 def engine_of(qmd: Path, meta: dict) -> str:
@@ -317,16 +319,18 @@ def lua_step(
         "--standalone",
         *toc,
         f"--include-in-header={tmp / 'header.html'}",
+        f"--include-before-body={tmp / 'before.html'}",
         f"--include-after-body={tmp / 'after.html'}",
         f"--output={tmp / 'page.html'}",
     ]
     result = subprocess.run(
         cmd, capture_output=True, text=True, encoding="utf-8", env=env, cwd=qmd.resolve().parent
     )
+    stderr = re.sub(r"\x1b\[[\d;]*m", "", result.stderr)  # Quarto's log colours
     if result.returncode != 0:
-        found = FILTER_ERROR.search(result.stderr)
-        raise SiteError(found.group(0).strip() if found else f"{qmd}: {result.stderr.strip()}")
-    for line in result.stderr.splitlines():  # the filters' warnings (quarto.log.warning)
+        found = FILTER_ERROR.search(stderr)
+        raise SiteError(found.group(0).strip() if found else f"{qmd}: {stderr.strip()}")
+    for line in stderr.splitlines():  # the filters' warnings (quarto.log.warning)
         if line.strip():
             print(f"{qmd.name}: {line}", file=sys.stderr)
     return (tmp / "page.html").read_text(encoding="utf-8")
@@ -345,13 +349,28 @@ def copy_assets(out_dir: Path, root: Path, share: Path) -> str:
             hint = "" if where == "share" else " (run tools/setup.sh: npm ci)"
             raise SiteError(f"{src} is missing{hint}")
         shutil.copyfile(src, libs / name)
-    css = root / "assets" / "site.css"
-    if css.exists():
-        shutil.copyfile(css, libs / "site.css")
     return LIBS
 
 
-def head_and_tail(libs: str, share: Path) -> tuple[str, str]:
+def copy_css(meta: dict, qmd: Path, root: Path, out_dir: Path) -> list[str]:
+    """Copy the ``css:`` files beside the page; return their links.
+
+    A name is looked up beside the page, then in the project (where
+    `_quarto.yml`'s own entries are relative to).
+    """
+    listed = meta.pop("css", None) or []
+    links = []
+    for name in [listed] if isinstance(listed, str) else listed:
+        src = qmd.resolve().parent / name
+        src = src if src.is_file() else root / name
+        if not src.is_file():
+            raise SiteError(f"{qmd}: css file {name} does not exist")
+        shutil.copyfile(src, out_dir / LIBS / src.name)
+        links.append(f"{LIBS}/{src.name}")
+    return links
+
+
+def head_and_tail(libs: str, share: Path, css: list[str]) -> tuple[str, str]:
     """The <head> additions and the scripts at the end of <body>.
 
     Quarto's tabsets.js is an ES module; it goes inline (unchanged, then
@@ -362,8 +381,7 @@ def head_and_tail(libs: str, share: Path) -> tuple[str, str]:
     head = (
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<link rel="stylesheet" href="{libs}/bootstrap.min.css">\n'
-        f'<link rel="stylesheet" href="{libs}/site.css">\n'
-    )
+    ) + "".join(f'<link rel="stylesheet" href="{href}">\n' for href in css)
     tail = (
         f'<script src="{libs}/bootstrap.bundle.min.js"></script>\n'
         f'<script type="module">\n{tabsets}\ninit();\n</script>\n'
@@ -395,9 +413,13 @@ def render_page(qmd: Path, out_html: Path, root: Path = ROOT) -> Path:
                 "this renderer runs knitr (pages with R chunks) and plain markdown only"
             )
         libs = copy_assets(out_html.parent, root, share)
-        head, tail = head_and_tail(libs, share)
+        head, tail = head_and_tail(libs, share, copy_css(meta, qmd, root, out_html.parent))
         (tmp / "header.html").write_text(head, encoding="utf-8")
-        (tmp / "after.html").write_text(tail, encoding="utf-8")
+        (tmp / "after.html").write_text("</main>\n" + tail, encoding="utf-8")
+        # Quarto's page has one <main>; pandoc's default template has none.
+        (tmp / "before.html").write_text(
+            '<main class="content" id="quarto-document-content">\n', encoding="utf-8"
+        )
         html = lua_step(markdown, qmd, root, meta, share, engine, tmp)
     partial = out_html.with_name(out_html.name + ".part")
     partial.write_text(html, encoding="utf-8")

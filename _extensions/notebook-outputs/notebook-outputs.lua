@@ -57,9 +57,11 @@ local function warn(message)
   quarto.log.warning("[" .. NAME .. "] " .. message)
 end
 
---- Stop the render with a message (no Lua position prefix).
+--- Stop the render with a message (no Lua position prefix). Quarto replaces
+--- the global `error` with a logger that lets the render go on; `assert`
+--- still raises.
 local function fail(message)
-  error("[" .. NAME .. "] " .. message, 0)
+  assert(false, "[" .. NAME .. "] " .. message)
 end
 
 local function read_file(path)
@@ -234,8 +236,11 @@ local function output_div(blocks, classes, id)
   return pandoc.Div(blocks, pandoc.Attr("", all, { { "data-cell-id", id } }))
 end
 
+--- Text output. Long lines scroll sideways: tabindex 0 lets a keyboard
+--- reach and scroll the block (axe: scrollable-region-focusable).
 local function text_block(text)
-  return pandoc.CodeBlock(rstrip(strip_ansi(text)), pandoc.Attr("", { "cell-output" }))
+  return pandoc.CodeBlock(rstrip(strip_ansi(text)),
+    pandoc.Attr("", { "cell-output" }, { { "tabindex", "0" } }))
 end
 
 local function display_blocks(data, id, lang, n)
@@ -251,7 +256,9 @@ local function display_blocks(data, id, lang, n)
     return { pandoc.RawBlock("html", joined(data["image/svg+xml"])) }
   end
   if data["text/html"] then
-    return { pandoc.RawBlock("html", joined(data["text/html"])) }
+    -- a wide table scrolls inside this box, which the keyboard can reach
+    return { pandoc.Div({ pandoc.RawBlock("html", joined(data["text/html"])) },
+      pandoc.Attr("", { "cell-output-scroll" }, { { "tabindex", "0" } })) }
   end
   if data["text/markdown"] then
     return pandoc.read(joined(data["text/markdown"]), "markdown").blocks
