@@ -81,6 +81,12 @@ ASSETS = {
     "bootstrap.bundle.min.js": ("npm", "bootstrap/dist/js/bootstrap.bundle.min.js"),
 }
 LIBS = "site_libs"
+# Files render_page writes into the temporary folder for pandoc to include.
+INCLUDES = {
+    "include-in-header": "header.html",
+    "include-before-body": "before.html",
+    "include-after-body": "after.html",
+}
 CHUNK = re.compile(r"^\s*```+\s*\{(?P<lang>[A-Za-z][\w-]*)[^}]*\}\s*$", re.MULTILINE)
 # A filter's own message: "[name] ..." possibly after "<file>:<line>: ".
 FILTER_ERROR = re.compile(r"(?:[^\s:]+:\d+: )?\[[\w-]+\].*$", re.MULTILINE)
@@ -318,11 +324,11 @@ def lua_step(
         "--section-divs",
         "--standalone",
         *toc,
-        f"--include-in-header={tmp / 'header.html'}",
-        f"--include-before-body={tmp / 'before.html'}",
-        f"--include-after-body={tmp / 'after.html'}",
         f"--output={tmp / 'page.html'}",
     ]
+    for option, name in INCLUDES.items():
+        if (tmp / name).exists():
+            cmd.append(f"--{option}={tmp / name}")
     result = subprocess.run(
         cmd, capture_output=True, text=True, encoding="utf-8", env=env, cwd=qmd.resolve().parent
     )
