@@ -230,8 +230,11 @@ def knit(qmd: Path, meta: dict, share: Path, tmp: Path) -> str:
         },
         "results": str(results),
     }
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        raise SiteError(f"{qmd}: Quarto's knitr engine needs R (Rscript not found on PATH)")
     result = subprocess.run(
-        ["Rscript", "--no-save", "--no-restore", str(share / "rmd" / "rmd.R")],
+        [rscript, "--no-save", "--no-restore", str(share / "rmd" / "rmd.R")],
         input=json.dumps(request),
         capture_output=True,
         text=True,
