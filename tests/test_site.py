@@ -146,17 +146,24 @@ def test_knitr_cell_shape(tmp_path):
 
 
 def test_render_needs_no_python_or_reticulate(tmp_path):
-    """The knitr step runs with Python and reticulate out of reach."""
+    """The knitr step never calls Python (a `python`/`python3` first on PATH would
+    leave a mark), and without the knitr option knitr does want reticulate."""
     qmd = FIXTURE / "sessions" / "01-fixture.qmd"
     meta = site.page_metadata(qmd, ROOT, CONFIG)
     assert meta["knitr"]["opts_chunk"]["python.reticulate"] is False
+    trap = tmp_path / "bin"
+    trap.mkdir()
+    for name in ("python", "python3"):
+        (trap / name).write_text(f"#!/bin/sh\ntouch {tmp_path / 'python-called'}\nexit 1\n")
+        (trap / name).chmod(0o755)
     env_path = os.environ["PATH"]
-    os.environ["PATH"] = "/usr/bin:/bin"  # no .venv: python3 here has no project packages
+    os.environ["PATH"] = f"{trap}:/usr/bin:/bin"
     try:
         markdown = site.knit(qmd, meta, site.share_path(ROOT), tmp_path)
     finally:
         os.environ["PATH"] = env_path
     assert "print(sum(values) / len(values))" in markdown
+    assert not (tmp_path / "python-called").exists()
     result = subprocess.run(
         ["Rscript", "-e", "cat(requireNamespace('reticulate', quietly = TRUE))"],
         capture_output=True, text=True,
