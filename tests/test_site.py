@@ -255,6 +255,22 @@ def test_missing_notebook_stops_the_render(tmp_path):
         site.render_page(root / "sessions" / "01-fixture.qmd", tmp_path / "out.html", root)
 
 
+def test_chunk_without_its_notebook_cell_is_reported(tmp_path, capsys):
+    """A chunk whose code no notebook cell has (notebook edited by hand) gets no
+    outputs and a warning naming the session; the page check then fails."""
+    root = make_project(tmp_path)
+    path = root / "notebooks" / "python" / "01-fixture.ipynb"
+    nb = json.loads(path.read_text("utf-8"))
+    cell = next(c for c in nb["cells"] if "".join(c["source"]).startswith("values = [1, 2, 3, 4]"))
+    cell["source"] = "values = [4, 3, 2, 1]\nprint(sum(values) / len(values))"
+    path.write_text(json.dumps(nb), "utf-8")
+    qmd = root / "sessions" / "01-fixture.qmd"
+    html = site.render_page(qmd, tmp_path / "out" / "01-fixture.html", root)
+    assert "01-fixture: no python notebook cell has the code" in capsys.readouterr().err
+    problems = harness.check_page(html, qmd, notebooks_of(root, qmd.stem), CONFIG)
+    assert any("is not on the page" in p for p in problems), problems
+
+
 def test_malformed_block_stops_the_render(tmp_path):
     """Under Quarto (whose `error` only logs) a filter's error still stops the page."""
     root = make_project(tmp_path)

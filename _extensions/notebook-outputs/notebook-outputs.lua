@@ -302,7 +302,7 @@ end
 --- Both notebooks advance on every chunk they hold, so a repeated snippet
 --- inside and outside a qna block keeps its order in each; the answers
 --- notebook (every answer in) serves chunks inside qna blocks.
-local function take(nb, lang, code)
+local function take(nb, code)
   if not nb then return nil end
   local queue = nb.by_code[code]
   if not queue or queue.next > #queue then return nil end
@@ -312,8 +312,8 @@ local function take(nb, lang, code)
 end
 
 local function find_cell(lang, code, in_qna)
-  local from_answers = take(ctx.answers[lang], lang, code)
-  local from_download = not in_qna and take(ctx.notebooks[lang], lang, code) or nil
+  local from_answers = take(ctx.answers[lang], code)
+  local from_download = not in_qna and take(ctx.notebooks[lang], code) or nil
   if in_qna and ctx.answers[lang] then
     return from_answers
   end
