@@ -19,17 +19,12 @@ import yaml
 
 from .config import ROOT, CourseConfig
 from .errors import BuildError
+from .filters import notebook_filters
 from .source import Source
 
-# Order matters: multicode first keeps one language (a qna block inside a
-# language tab is still a nested div then, so its Question/Answer headers are
-# not mistaken for tabs), qna then keeps question and/or answer, cells finally
-# turns that language's chunks into notebook cells.
-FILTERS = (
-    "_extensions/multicode/multicode.lua",
-    "_extensions/qna/qna.lua",
-    "filters/cells.lua",
-)
+# `_quarto.yml`'s filters: list, in its order, then filters/cells.lua (see
+# coursebuild.filters): the order is declared there once.
+FILTERS = notebook_filters(ROOT)
 # Lua errors carry "<file>:<line>: [filter] message"; keep that line only.
 LUA_ERROR = re.compile(
     r"(?P<file>[^\s:]+):(?P<line>\d+): (?P<msg>\[[\w-]+\].*)$|(?P<bare>\[[\w-]+\].*)$",

@@ -2,9 +2,12 @@
 
 Fixtures in ``tests/filters/`` are in the preprocessed form the notebook
 build feeds pandoc (chunks as ``{.python .cell data-source-line=...}``,
-divs with ``data-source-line``). Golden files sit beside them as
+divs with ``data-source-line``), run with plain pandoc 3 in the order
+`_quarto.yml` declares (the notebook build's pipeline; ``html`` cases show
+the extensions' own HTML outside Quarto). Golden files sit beside them as
 ``<fixture>.<case>.<ext>``; regenerate with ``UPDATE_GOLDEN=1 pytest`` and
-review the diff. Quarto's branches run against ``quarto-stub.lua``.
+review the diff. The Quarto cases run Quarto's own Lua chain
+(``coursebuild.site``) on the same fixtures.
 """
 
 from __future__ import annotations
@@ -18,7 +21,11 @@ from pathlib import Path
 
 import pypandoc
 import pytest
+import yaml
 from htmltree import Node, parse_html
+
+from coursebuild import site
+from coursebuild.filters import notebook_filters
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "filters"
@@ -28,8 +35,10 @@ PANDOC = pypandoc.get_pandoc_path()
 QNA = ROOT / "_extensions" / "qna" / "qna.lua"
 MULTICODE = ROOT / "_extensions" / "multicode" / "multicode.lua"
 CELLS = ROOT / "filters" / "cells.lua"
-NOTEBOOK_FILTERS = (QNA, MULTICODE, CELLS)
-SITE_FILTERS = (QNA, MULTICODE)
+# The order the build and the site run them: `_quarto.yml`'s filters: list
+# (then filters/cells.lua for notebooks), read from there, never restated.
+NOTEBOOK_FILTERS = tuple(ROOT / f for f in notebook_filters(ROOT))
+SITE_FILTERS = tuple(f for f in NOTEBOOK_FILTERS if f != CELLS)
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -99,14 +108,14 @@ GOLDEN = [
     # (fixture, case, filters, to, keep)
     ("multicode.md", "keep-python", (MULTICODE,), "native", "python"),
     ("multicode.md", "keep-r", (MULTICODE,), "native", "r"),
-    ("multicode.md", "site", (MULTICODE,), "html", None),
+    ("multicode.md", "pandoc-html", (MULTICODE,), "html", None),
     ("multicode.md", "fallback", (MULTICODE,), "latex", None),
-    ("qna.md", "site", SITE_FILTERS, "html", None),
+    ("qna.md", "pandoc-html", SITE_FILTERS, "html", None),
     ("qna.md", "notebook-python", NOTEBOOK_FILTERS, "ipynb", "python"),
     ("qna.md", "pdf", SITE_FILTERS, "latex", None),
     ("cells.md", "notebook-python", NOTEBOOK_FILTERS, "ipynb", "python"),
     ("cells.md", "notebook-r", NOTEBOOK_FILTERS, "ipynb", "r"),
-    ("overrides.md", "site", SITE_FILTERS, "html", None),
+    ("overrides.md", "pandoc-html", SITE_FILTERS, "html", None),
 ]
 
 
@@ -430,54 +439,48 @@ def test_keep_must_be_declared():
     )
 
 
-# ---------------------------------------------------------------- Quarto's API (stub)
+# ---------------------------------------------------------------- under Quarto
 
 
-def quarto_env(lua: Path, old: bool = False) -> dict[str, str]:
-    return {"QUARTO_STUB_FILTER": str(lua), "QUARTO_STUB_OLD": "1" if old else "0"}
+def quarto(fixture: Path, tmp_path: Path, metadata_file: Path = FIXTURES / "course.yml") -> str:
+    """The fixture through Quarto's own reader and Lua chain (main.lua, the
+    project's filters at pre-quarto), as coursebuild.site runs them; HTML."""
+    meta = yaml.safe_load(metadata_file.read_text(encoding="utf-8"))
+    markdown = fixture.read_text(encoding="utf-8")
+    share = site.share_path(ROOT)
+    return site.lua_step(markdown, fixture, ROOT, meta, share, "markdown", tmp_path)
 
 
-def run_stub(fixture: Path, lua: Path, to: str, *, old: bool = False, **kwargs):
-    stub = FIXTURES / "quarto-stub.lua"
-    return pandoc(fixture, (stub,), to, env=quarto_env(lua, old), **kwargs)
+def quarto_tabsets(html: str, cls: str) -> list[Node]:
+    return [d for d in tabsets(html, cls) if "panel-tabset" in d.classes]
 
 
-def test_quarto_tabset_node():
-    out = run_stub(FIXTURES / "multicode.md", MULTICODE, "native").stdout
-    assert out.count('"stub-tabset"') == 2
-    assert out.count('( "group" , "language" )') == 2
-    assert out.count('( "stub-level" , "4" )') == 1
-    assert out.count('( "stub-level" , "3" )') == 1
-    titles = re.findall(r'\( "title" , "(\w+)" \)', out)
-    assert titles == ["Python", "R", "Python", "R"]
-    actives = re.findall(r'\( "active" , "(\w+)" \)', out)
-    assert actives == ["true", "false", "false", "true"]
-    assert "<script>" not in out
-
-
-def test_quarto_before_tabset_node_gets_panel_tabset_div():
-    html = run_stub(FIXTURES / "multicode.md", MULTICODE, "html", old=True).stdout
-    tree = parse_html(html)
-    sets = tree.find_all("div", "panel-tabset")
+def test_quarto_tabsets_with_group_and_active_tab(tmp_path):
+    """multicode's quarto.Tabset as Quarto renders it: one group, the default tab active."""
+    sets = quarto_tabsets(quarto(FIXTURES / "multicode.md", tmp_path), "multicode")
     assert len(sets) == 2
-    assert all(s.attrs.get("data-group") == "language" for s in sets)
-    assert [h.words() for h in sets[1].find_all("h3")] == ["Python", "R"]
-    assert "active" in sets[1].find_all("h3")[1].classes
-    assert "mc-tabset" not in html
+    selected = []
+    for ts in sets:
+        assert ts.attrs["data-group"] == "language"
+        links = [a for a in ts.find_all("a", role="tab")]
+        assert [a.words() for a in links] == ["Python", "R"]
+        selected.append([a.attrs["aria-selected"] for a in links])
+    assert selected == [["true", "false"], ["false", "true"]]  # second block: default="r"
 
 
-def test_quarto_is_format_drives_qna():
-    out = run_stub(FIXTURES / "qna.md", QNA, "native").stdout
-    assert out.count('"stub-tabset"') == 1  # no target for native: both, as a Quarto tabset
-    tex = run_stub(FIXTURES / "qna.md", QNA, "latex").stdout
-    assert "One." in tex and "after the example" not in tex
-    html = run_stub(FIXTURES / "qna.md", QNA, "html").stdout
-    assert html.count("stub-tabset") == 1
+def test_quarto_qna_tabset(tmp_path):
+    html = quarto(FIXTURES / "qna.md", tmp_path)
+    (qna,) = quarto_tabsets(html, "qna")  # the second qna says show="question"
+    assert "data-group" not in qna.attrs
+    tabs = [a.words() for a in qna.find_all("a", role="tab") if "multicode" not in a.text()]
+    assert tabs[:2] == ["Question", "Answer"]
+    assert "Name two languages." in html and "Python and R." not in html
 
 
-def test_quarto_input_file_names_errors():
-    result = run_stub(ERRORS / "missing-language.md", MULTICODE, "html", source=None, check=False)
-    assert "stub/input.qmd:10: [multicode]" in result.stderr
+def test_quarto_errors_name_the_input_file(tmp_path):
+    fixture = ERRORS / "missing-language.md"
+    with pytest.raises(site.SiteError, match=re.escape(f"{fixture}:10: [multicode]")):
+        quarto(fixture, tmp_path)
 
 
 def test_logos_beside_labels_with_alt_text(tmp_path):

@@ -1,24 +1,25 @@
-"""The site: session pages rendered with pandoc 3 and the project's filters.
+"""The site's pages, rendered with Quarto's own render code, checked as readers get them.
 
-Quarto cannot be installed on the build machines, so each session page is
-rendered the way `coursebuild.site` does (the filters of `_quarto.yml`, in
-order, without Quarto's own) and checked: one tabset per multicode block with
-the declared languages and group, every code cell with its stored outputs,
-images that resolve, qna answers where the targets say, the notebook links.
-Then headless Chromium opens each page, takes a screenshot
-(test-output/site/*.png) and fails on console errors, images that do not
-load, or tabsets of one group that do not switch together.
+Every page `_quarto.yml` renders (home, setup, instructors, each built
+session) and a fixture session (tests/site/) go through `coursebuild.site`:
+Quarto's knitr engine (its rmd/ scripts) and Quarto's Lua chain (main.lua,
+the project's filters at pre-quarto) from Quarto's share folder. The pages
+are checked for what Quarto's filters made of them (one grouped
+`quarto.Tabset` per multicode block, every notebook output under its code),
+then opened in headless Chromium from a loopback server: Quarto's
+tabsets.js must switch every panel on one click and remember the choice
+across a reload and another page, with no console error, no broken image,
+and no serious or critical axe-core violation.
 
-A fixture session (tests/site/) runs the same checks before any real session
-is built, plus the errors: a missing or out-of-date notebook stops the render.
-With `quarto` on PATH the whole site is rendered too; otherwise that test is
-skipped and says so.
+With `quarto` on PATH the whole site is also rendered by `quarto render`;
+otherwise that test is skipped and says so.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -34,20 +35,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "site"))
 import harness  # noqa: E402
 
 from coursebuild import site  # noqa: E402
+from coursebuild import source as qmd_source  # noqa: E402
 
 OUT = ROOT / "test-output" / "site"
 FIXTURE = ROOT / "tests" / "site"
 CONFIG = site.load_config(ROOT)
-REAL_SESSIONS = site.sessions_with_notebooks(ROOT)
+PAGES = site.site_pages(ROOT)
+SESSIONS = site.sessions_with_notebooks(ROOT)
+PAGES = [p for p in PAGES if p.parent.name != "sessions" or p in SESSIONS]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+LABELS = CONFIG["multicode"]["labels"]
+LANGUAGES = [str(x).lower() for x in CONFIG["multicode"]["languages"]]
+
+# Temporary copies of the project have no ../shared beside them: point them at
+# the same Quarto resources the real project uses.
+os.environ.setdefault(site.SHARE_ENV, str(site.share_path(ROOT)))
 
 needs_chromium = pytest.mark.skipif(harness.chromium() is None, reason="chromium is not installed")
 
 
 def notebooks_of(root: Path, session: str) -> dict[str, list[dict]]:
     """Each language's notebooks of a session: the download, and the answers variant if any."""
-    langs = [str(x).lower() for x in CONFIG["multicode"]["languages"]]
     found: dict[str, list[dict]] = {}
-    for lang in langs:
+    for lang in LANGUAGES:
         for name in (f"{session}.ipynb", f"{session}.answers.ipynb"):
             path = root / "notebooks" / lang / name
             if path.exists():
@@ -57,10 +67,11 @@ def notebooks_of(root: Path, session: str) -> dict[str, list[dict]]:
 
 def make_project(tmp: Path) -> Path:
     """A copy of the project's site parts with the fixture session and notebooks."""
-    for name in ("_quarto.yml",):
-        shutil.copy(ROOT / name, tmp / name)
+    shutil.copy(ROOT / "_quarto.yml", tmp / "_quarto.yml")
     for name in ("_extensions", "assets"):
         shutil.copytree(ROOT / name, tmp / name)
+    if (ROOT / "node_modules").exists():
+        (tmp / "node_modules").symlink_to(ROOT / "node_modules")
     shutil.copytree(FIXTURE / "sessions", tmp / "sessions")
     shutil.copytree(FIXTURE / "notebooks", tmp / "notebooks")
     return tmp
@@ -71,19 +82,19 @@ def fixture_page(tmp_path_factory) -> tuple[Path, Path, Path]:
     """(project, session, html) of the fixture session rendered once."""
     root = make_project(tmp_path_factory.mktemp("site"))
     qmd = root / "sessions" / "01-fixture.qmd"
-    html = site.render_page(qmd, OUT / "fixture" / "01-fixture.html", root)
+    html = site.render_page(qmd, OUT / "fixture" / "sessions" / "01-fixture.html", root)
     return root, qmd, html
 
 
 @pytest.fixture(scope="module")
-def real_pages() -> dict[str, Path]:
-    """Every real session with notebooks, rendered once (in parallel)."""
-    with ThreadPoolExecutor() as pool:
-        htmls = pool.map(lambda q: site.render_page(q, OUT / f"{q.stem}.html", ROOT), REAL_SESSIONS)
-        return {q.stem: h for q, h in zip(REAL_SESSIONS, htmls, strict=True)}
+def pages() -> dict[Path, Path]:
+    """Every page of the site (built sessions only), rendered once: {qmd: html}."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        htmls = pool.map(lambda q: site.render_page(q, site.output_path(q, ROOT, OUT), ROOT), PAGES)
+        return dict(zip(PAGES, htmls, strict=True))
 
 
-# The harness itself, on the fixture ----------------------------------------
+# The renderer ----------------------------------------------------------------------
 
 
 def test_fixture_notebooks_match_fixture_session():
@@ -95,10 +106,82 @@ def test_fixture_notebooks_match_fixture_session():
         )
 
 
-def test_every_filter_in_quarto_yml_is_found():
-    filters = site.pandoc_filters(ROOT)
-    assert not filters.missing, f"_quarto.yml lists filters with no extension: {filters.missing}"
-    assert filters.names == ("notebook-outputs", "multicode", "qna")
+def test_filters_run_at_the_stage_quarto_yml_gives_them(tmp_path):
+    """Filters listed before `quarto` are pre-quarto entry points, in `_quarto.yml` order."""
+    share = site.share_path(ROOT)
+    params = site.filter_params(ROOT / "index.qmd", ROOT, share, "markdown", tmp_path)
+    chain = params["quarto-filters"]
+    names = CONFIG["filters"]
+    before = names[: names.index("quarto")]
+    assert [Path(e["path"]).parent.name for e in chain["entryPoints"]] == before
+    assert {e["at"] for e in chain["entryPoints"]} == {"pre-quarto"}
+    assert chain["quartoFilters"] == [str(share / "filters" / "main.lua")]
+    assert chain["afterQuartoFilters"] == []
+
+
+def test_engine_is_chosen_like_quarto():
+    assert site.engine_of(FIXTURE / "sessions" / "01-fixture.qmd", {}) == "knitr"
+    assert site.engine_of(ROOT / "index.qmd", {}) == "markdown"
+
+
+def test_knitr_cell_shape(tmp_path):
+    """What notebook-outputs relies on: under Quarto's knitr (eval off) each shown
+    chunk is one `.cell` div holding one ```{.<lang> .cell-code}``` block with the
+    chunk's code (no `#|` lines, no label), and include: false chunks are gone."""
+    qmd = FIXTURE / "sessions" / "01-fixture.qmd"
+    meta = site.page_metadata(qmd, ROOT, CONFIG)
+    markdown = site.knit(qmd, meta, site.share_path(ROOT), tmp_path)
+    found = re.findall(
+        r"^::: \{\.cell[^}]*\}\n\n```\{\.(\w+) \.cell-code\}\n(.*?)\n```\n:::$",
+        markdown,
+        re.M | re.S,
+    )
+    src = qmd_source.read(qmd, tuple(LANGUAGES), "sessions/01-fixture.qmd")
+    shown = [
+        (c.lang, c.code.rstrip("\n")) for c in src.chunks if c.options.get("include") is not False
+    ]
+    assert found == shown
+    assert markdown.count("::: {.cell") == len(shown)
+    assert "#|" not in markdown
+
+
+def test_render_needs_no_python_or_reticulate(tmp_path):
+    """The knitr step never calls Python (a `python`/`python3` first on PATH would
+    leave a mark), and without the knitr option knitr does want reticulate."""
+    qmd = FIXTURE / "sessions" / "01-fixture.qmd"
+    meta = site.page_metadata(qmd, ROOT, CONFIG)
+    assert meta["knitr"]["opts_chunk"]["python.reticulate"] is False
+    trap = tmp_path / "bin"
+    trap.mkdir()
+    for name in ("python", "python3"):
+        (trap / name).write_text(f"#!/bin/sh\ntouch {tmp_path / 'python-called'}\nexit 1\n")
+        (trap / name).chmod(0o755)
+    env_path = os.environ["PATH"]
+    os.environ["PATH"] = f"{trap}:/usr/bin:/bin"
+    try:
+        markdown = site.knit(qmd, meta, site.share_path(ROOT), tmp_path)
+    finally:
+        os.environ["PATH"] = env_path
+    assert "print(sum(values) / len(values))" in markdown
+    assert not (tmp_path / "python-called").exists()
+    result = subprocess.run(
+        ["Rscript", "-e", "cat(requireNamespace('reticulate', quietly = TRUE))"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    if result.stdout.strip() == "FALSE":
+        del meta["knitr"]  # and without the option, knitr does need reticulate
+        with pytest.raises(site.SiteError, match="reticulate"):
+            site.knit(qmd, meta, site.share_path(ROOT), tmp_path)
+
+
+def test_missing_share_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv(site.SHARE_ENV, str(tmp_path / "nowhere"))
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    with pytest.raises(site.SiteError, match="Quarto's resources not found"):
+        site.share_path(tmp_path)
+
+
+# The fixture session -----------------------------------------------------------------
 
 
 def test_fixture_page_structure(fixture_page):
@@ -109,7 +192,7 @@ def test_fixture_page_structure(fixture_page):
 
 def test_fixture_page_details(fixture_page):
     """Things the generic checks take on trust, pinned on the fixture."""
-    _, _, html = fixture_page
+    root, qmd, html = fixture_page
     doc = harness.parse_html(html.read_text("utf-8"))
     text = doc.text()
     assert "import math" not in text and "library(stats)" not in text  # include: false
@@ -117,26 +200,48 @@ def test_fixture_page_details(fixture_page):
     errors = doc.find_all("div", "cell-output-error")
     assert len(errors) == 1 and "ZeroDivisionError: division by zero" in errors[0].text()
     assert "\x1b" not in text  # ANSI colours stripped
-    ids = [d.attrs["data-cell-id"] for d in doc.find_all("div", "cell")]
-    assert [i for i in ids if i.startswith("python-e49")] == [
-        "python-e49b9a8e91",
-        "python-e49b9a8e91-2",
+    # repeated code pairs with the notebook's cells in order
+    (python,) = notebooks_of(root, qmd.stem)["python"]
+    again = [c["id"] for c in python["cells"] if "".join(c["source"]) == 'print("again")']
+    on_page = [
+        d.attrs["data-cell-id"]
+        for d in doc.find_all("div", "cell")
+        if d.find_all("pre")[0].text().strip() == 'print("again")'
     ]
+    assert len(again) == 2 and on_page == again
     # answers are on the page (targets.html: both) but not in the notebooks: no outputs there
-    answer = doc.find_all("div", "tab-pane", id="qna-1-answer")[0]
+    qna = doc.find_all("div", "qna")[0]
+    answer = harness.panes_of(qna)[1]
     assert "2.5" in answer.text() and not answer.find_all("div", "cell-output")
+
+
+def test_multicode_blocks_are_quarto_tabsets(fixture_page):
+    """Quarto's own tabset HTML (quarto.Tabset): Bootstrap tabs, Quarto's ids, one group."""
+    doc = harness.parse_html(fixture_page[2].read_text("utf-8"))
+    sets = [d for d in doc.find_all("div", "multicode") if "panel-tabset" in d.classes]
+    assert len(sets) == 4  # three blocks and the one inside the answer
+    for ts in sets:
+        assert ts.attrs["data-group"] == CONFIG["multicode"]["group"]
+        tabs = harness.tabs_of(ts)
+        assert [t.words() for t in tabs] == [LABELS[lang] for lang in LANGUAGES]
+        assert all(re.fullmatch(r"tabset-\d+-\d+-tab", t.attrs["id"]) for t in tabs)
+        assert all(t.attrs["data-bs-toggle"] == "tab" for t in tabs)
+        assert [t.attrs["aria-selected"] for t in tabs] == ["true", "false"]  # default: python
+        assert not ts.find_all("h4")  # the tab headers became tabs
 
 
 def test_stale_notebook_stops_the_render(tmp_path):
     root = make_project(tmp_path)
     qmd = root / "sessions" / "01-fixture.qmd"
     qmd.write_text(qmd.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
+    out = tmp_path / "out.html"
     with pytest.raises(
         site.SiteError,
         match=r"01-fixture: notebook notebooks/python/01-fixture"
         r"\.ipynb is out of date .*; run \./course build",
     ):
-        site.render_page(qmd, tmp_path / "out.html", root)
+        site.render_page(qmd, out, root)
+    assert not out.exists()
 
 
 def test_missing_notebook_stops_the_render(tmp_path):
@@ -150,6 +255,34 @@ def test_missing_notebook_stops_the_render(tmp_path):
         site.render_page(root / "sessions" / "01-fixture.qmd", tmp_path / "out.html", root)
 
 
+def test_chunk_without_its_notebook_cell_is_reported(tmp_path, capsys):
+    """A chunk whose code no notebook cell has (notebook edited by hand) gets no
+    outputs and a warning naming the session; the page check then fails."""
+    root = make_project(tmp_path)
+    path = root / "notebooks" / "python" / "01-fixture.ipynb"
+    nb = json.loads(path.read_text("utf-8"))
+    cell = next(c for c in nb["cells"] if "".join(c["source"]).startswith("values = [1, 2, 3, 4]"))
+    cell["source"] = "values = [4, 3, 2, 1]\nprint(sum(values) / len(values))"
+    path.write_text(json.dumps(nb), "utf-8")
+    qmd = root / "sessions" / "01-fixture.qmd"
+    html = site.render_page(qmd, tmp_path / "out" / "01-fixture.html", root)
+    assert "01-fixture: no python notebook cell has the code" in capsys.readouterr().err
+    problems = harness.check_page(html, qmd, notebooks_of(root, qmd.stem), CONFIG)
+    assert any("is not on the page" in p for p in problems), problems
+
+
+def test_malformed_block_stops_the_render(tmp_path):
+    """Under Quarto (whose `error` only logs) a filter's error still stops the page."""
+    root = make_project(tmp_path)
+    page = root / "notes.qmd"
+    page.write_text("---\ntitle: Notes\n---\n\n::: multicode\n#### Python\n\n```python\n"
+                    "x = 1\n```\n:::\n", "utf-8")  # fmt: skip
+    out = tmp_path / "notes.html"
+    with pytest.raises(site.SiteError, match=r'\[multicode\] .*no tab for language "r"'):
+        site.render_page(page, out, root)
+    assert not out.exists()
+
+
 def test_pages_outside_sessions_are_untouched(tmp_path):
     root = make_project(tmp_path)
     page = root / "notes.qmd"
@@ -158,59 +291,20 @@ def test_pages_outside_sessions_are_untouched(tmp_path):
     assert 'class="notebook-links"' not in html.read_text("utf-8")
 
 
-def test_quarto_shaped_cells_get_their_outputs(tmp_path):
-    """The Quarto branch: knitr with eval off gives Div.cell{CodeBlock.<lang>.cell-code}
-    and drops chunk labels; cells are then found by the hash of their code."""
-    from coursebuild import source
-
-    root = make_project(tmp_path)
-    qmd = root / "sessions" / "01-fixture.qmd"
-    src = source.read(qmd, ("python", "r"), "sessions/01-fixture.qmd")
-    blocks = []
-    for chunk in src.chunks:
-        if chunk.options.get("include") is False:
-            continue  # knitr writes nothing for include: false
-        blocks.append(f"::: {{.cell}}\n```{{.{chunk.lang} .cell-code}}\n{chunk.code}\n```\n:::\n")
-    stub = FIXTURE / "quarto-stub.lua"
-    filt = ROOT / "_extensions" / "notebook-outputs" / "notebook-outputs.lua"
-    meta = tmp_path / "meta.json"
-    meta.write_text(json.dumps({k: CONFIG[k] for k in ("course", "multicode")}), "utf-8")
-    result = subprocess.run(
-        [site.pandoc_path(), "--from=markdown", "--to=html5", f"--metadata-file={meta}",
-         f"--lua-filter={stub}"],
-        input="\n".join(blocks), capture_output=True, text=True, cwd=root,
-        env={"QUARTO_STUB_FILTER": str(filt), "QUARTO_STUB_INPUT": str(qmd),
-             "QUARTO_STUB_ROOT": str(root), "PATH": "/usr/bin:/bin"},
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    doc = harness.parse_html(result.stdout)
-    ids = {d.attrs.get("data-cell-id") for d in doc.find_all("div", "cell")}
-    assert {"mean-python", "mean-r", "python-fa88910570", "r-29a6d16ccc"} <= ids
-    for lang, (nb,) in notebooks_of(root, "01-fixture").items():
-        for cell in nb["cells"]:
-            if cell["cell_type"] == "code" and "setup" not in cell["metadata"].get("tags", []):
-                div = doc.find_all("div", "cell", data_cell_id=cell["id"])
-                assert div, f"{lang} cell {cell['id']} not found under Quarto"
-                assert harness._check_outputs(div[0], cell, lang) == []
-    assert "notebook-links" in result.stdout
+# The real pages ------------------------------------------------------------------------
 
 
-OTHER_PAGES = ("index.qmd", "setup.qmd", "instructors.qmd")
+@pytest.mark.parametrize("qmd", SESSIONS, ids=[q.stem for q in SESSIONS])
+def test_session_page_structure(qmd, pages):
+    html = pages[qmd]
+    problems = harness.check_page(html, qmd, notebooks_of(ROOT, qmd.stem), CONFIG)
+    assert problems == [], f"{qmd.name}:\n" + "\n".join(problems)
 
 
-@pytest.fixture(scope="module")
-def other_pages() -> dict[str, Path]:
-    """Home, setup and instructors pages, rendered once."""
-    return {
-        page: site.render_page(ROOT / page, OUT / "pages" / page.replace(".qmd", ".html"), ROOT)
-        for page in OTHER_PAGES
-    }
-
-
-@pytest.mark.parametrize("page", OTHER_PAGES)
-def test_other_pages_render(page, other_pages):
-    """Home, setup and instructors pages go through the same filters cleanly."""
-    html = other_pages[page]
+@pytest.mark.parametrize("page", ["index.qmd", "setup.qmd", "instructors.qmd"])
+def test_other_pages_render(page, pages):
+    """Home, setup and instructors pages go through the same chain cleanly."""
+    html = pages[ROOT / page]
     doc = harness.parse_html(html.read_text("utf-8"))
     assert not doc.find_all("div", "notebook-links")  # only session pages get links
     assert harness.check_images(doc, html.parent) == []
@@ -218,54 +312,87 @@ def test_other_pages_render(page, other_pages):
         assert ts.attrs.get("data-group") == CONFIG["multicode"]["group"]
 
 
-# The real sessions ----------------------------------------------------------
+# In the browser ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("qmd", REAL_SESSIONS, ids=[q.stem for q in REAL_SESSIONS])
-def test_session_page_structure(qmd, real_pages):
-    html = real_pages[qmd.stem]
-    problems = harness.check_page(html, qmd, notebooks_of(ROOT, qmd.stem), CONFIG)
-    assert problems == [], f"{qmd.name}:\n" + "\n".join(problems)
+def probe_pages(pages: dict[Path, Path], fixture: Path) -> dict[str, Path]:
+    """{name: probe copy} of every page (served from OUT)."""
+    axe = AXE if AXE.exists() else None
+    found = {"fixture": harness.with_probe(fixture, axe)}
+    for qmd, html in pages.items():
+        found[qmd.relative_to(ROOT).as_posix()] = harness.with_probe(html, axe)
+    return found
 
 
-# In the browser ----------------------------------------------------------------
+def url_of(base: str, probe_copy: Path) -> str:
+    return f"{base}/{probe_copy.relative_to(OUT).as_posix()}"
 
 
 @needs_chromium
-def test_pages_in_chromium(fixture_page, real_pages, other_pages):
-    """Screenshot every page; fail on console errors, broken images, unsynced tabs."""
-    pages = {"fixture-01-fixture": fixture_page[2], **real_pages}
-    pages.update({f"page-{p.removesuffix('.qmd')}": h for p, h in other_pages.items()})
+def test_one_click_switches_every_panel_and_is_remembered(fixture_page, pages, tmp_path):
+    """Quarto's tabsets.js: one click on R shows R in every grouped tabset, and the
+    choice survives a reload and a move to another page (localStorage)."""
+    copies = probe_pages(pages, fixture_page[2])
+    other = next((copies[k] for k in copies if k.startswith("sessions/")), copies["index.qmd"])
+    profile = tmp_path / "profile"
+    with harness.serve(OUT) as base:
+        fresh = harness.probe(url_of(base, copies["fixture"]), tmp_path / "fresh")
+        clicked = harness.probe(url_of(base, copies["fixture"]) + "?choose=R", profile)
+        reloaded = harness.probe(url_of(base, copies["fixture"]), profile)
+        moved = harness.probe(url_of(base, other), profile)
+    assert len(fresh["groups"]) == 4 and harness.tab_problems(fresh, "Python") == []
+    assert harness.tab_problems(clicked, "R") == []
+    assert harness.tab_problems(reloaded, "R") == []
+    assert moved["groups"] and harness.tab_problems(moved, "R") == []
+    for data in (fresh, clicked, reloaded, moved):
+        assert harness.probe_problems(data) == []
 
-    def run(item):
-        name, html = item
-        harness.screenshot(html, OUT / f"{name}.png")
-        return name, harness.probe_problems(harness.probe(html))
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = dict(pool.map(run, pages.items()))
-    for name in pages:
-        assert (OUT / f"{name}.png").stat().st_size > 10_000, f"no screenshot of {name}"
+@needs_chromium
+@pytest.mark.skipif(not AXE.exists(), reason="node_modules/axe-core missing: run tools/setup.sh")
+def test_every_page_in_chromium(fixture_page, pages, tmp_path):
+    """Every page: screenshot; no console error, broken image or serious axe violation."""
+    copies = probe_pages(pages, fixture_page[2])
+    with harness.serve(OUT) as base:
+
+        def run(item):
+            name, copy = item
+            profile = tmp_path / re.sub(r"\W", "_", name)
+            data = harness.probe(url_of(base, copy), profile)
+            png = OUT / "screenshots" / (re.sub(r"\W", "_", name) + ".png")
+            harness.screenshot(url_of(base, copy), png, profile)
+            return name, harness.probe_problems(data) + harness.axe_problems(data)
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results = dict(pool.map(run, copies.items()))
+    for name in copies:
+        png = OUT / "screenshots" / (re.sub(r"\W", "_", name) + ".png")
+        assert png.stat().st_size > 10_000, f"no screenshot of {name}"
     assert {n: p for n, p in results.items() if p} == {}
 
 
 @needs_chromium
+@pytest.mark.skipif(not AXE.exists(), reason="node_modules/axe-core missing: run tools/setup.sh")
 def test_browser_check_catches_broken_pages(fixture_page, tmp_path):
-    """The browser check fails a page with a broken script or a missing image."""
-    html = fixture_page[2].read_text("utf-8")
-    broken = tmp_path / "broken.html"
+    """The browser check fails a page with a broken script, a missing image, no alt text."""
+    html = fixture_page[2]
+    broken = html.with_name("broken.html")
     broken.write_text(
-        html.replace(
-            "</body>", '<img src="missing.png" alt="x"><script>notDefined();</script></body>'
+        html.read_text("utf-8").replace(
+            "</body>", '<img src="missing.png"><script>notDefined();</script></body>'
         ),
         "utf-8",
     )
-    problems = harness.probe_problems(harness.probe(broken))
+    copy = harness.with_probe(broken, AXE)
+    with harness.serve(OUT) as base:
+        data = harness.probe(url_of(base, copy), tmp_path / "profile")
+    problems = harness.probe_problems(data)
     assert any("notDefined" in p for p in problems), problems
     assert any("missing.png" in p for p in problems), problems
+    assert any("image-alt" in p for p in harness.axe_problems(data)), data["axe"]
 
 
-# The whole site, with Quarto ------------------------------------------------------
+# The whole site, with Quarto ------------------------------------------------------------------
 
 
 def test_quarto_render_whole_site(tmp_path):
@@ -273,10 +400,10 @@ def test_quarto_render_whole_site(tmp_path):
     if quarto is None:
         pytest.skip(
             "quarto is not on PATH: the whole-site render (quarto render + link and image "
-            "check) was not run; the pandoc renders above cover the session pages"
+            "check) was not run; the pages above ran Quarto's knitr and Lua chain only"
         )
     project = tmp_path / "site"
-    skip = shutil.ignore_patterns(".venv", ".git", "test-output", "_site", ".build")
+    skip = shutil.ignore_patterns(".venv", ".git", "test-output", "_site", ".build", "node_modules")
     shutil.copytree(ROOT, project, ignore=skip)
     result = subprocess.run([quarto, "render"], cwd=project, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -1,32 +1,59 @@
-"""_quarto.yml: the site's configuration keeps its promises.
+"""_quarto.yml and the pages' front matter: valid for Quarto, and keeping their promises.
 
-Quarto is not installed here, so these read the YAML the way Quarto's
-documented schema describes it and check what the site relies on.
+Validated against Quarto's own schemas from its share folder (see
+tests/site/quarto_schema.py for exactly which subset):
+
+* `_quarto.yml`'s ``project``, ``website`` and ``filters`` against Quarto's
+  JSON Schema export (``ProjectConfig``, ``BaseWebsite``,
+  ``PandocFormatFilters`` of ``json-schemas.json``), with jsonschema: value
+  types, enums and nested shapes (those objects are open: an unknown key
+  there is not caught);
+* every other document-level key (front matter of each page,
+  ``sessions/_metadata.yml``, `_quarto.yml`'s top level and its
+  ``format: html:`` options, and the keys under ``execute:``): each must be
+  an option Quarto declares in ``document-*.yml``/``cell-*.yml`` or one of
+  the course's own metadata keys, and its value must match Quarto's schema
+  for it where that schema is in the convertible subset; the few options
+  whose schema is not (a ``ref`` or ``record``) are listed in
+  UNCHECKED_VALUES, and the test fails if that list goes stale.
 """
 
 from __future__ import annotations
 
 import glob
 import re
+import sys
 from pathlib import Path
 
+import jsonschema
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent / "site"))
+
+import quarto_schema  # noqa: E402
+
+from coursebuild import filters, site  # noqa: E402
+
 CONFIG = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+SHARE = site.share_path(ROOT)
+# The course's own metadata (read by its extensions), not Quarto options.
+COURSE_KEYS = {"course", "multicode", "qna"}
+# Options used here whose Quarto schema is outside the convertible subset.
+UNCHECKED_VALUES: set[str] = set()  # none today: every option used is checked
 
 
-def test_course_values_live_in_one_place():
-    """website.title and the navbar's repository link mirror `course:` exactly."""
+def test_repository_url_is_written_once():
+    """course.repo-url is the one place the repository is named."""
     course = CONFIG["course"]
     assert re.match(r"^https://github\.com/[^/]+/[^/]+$", course["repo-url"])
     assert course["branch"]
-    website = CONFIG["website"]
-    assert website["title"] == course["title"]
-    hrefs = [i.get("href") for i in website["navbar"].get("right", []) if isinstance(i, dict)]
-    assert course["repo-url"] in hrefs
-    text = (ROOT / "_quarto.yml").read_text(encoding="utf-8")
-    assert text.count(course["repo-url"]) == 2  # course.repo-url and the navbar mirror
+    assert CONFIG["website"]["title"] == course["title"]
+    files = [ROOT / "_quarto.yml", *ROOT.glob("*.qmd"), *ROOT.glob("sessions/*.qmd"),
+             *ROOT.glob(".github/workflows/*.yml"), *ROOT.glob("_extensions/*/*.lua")]  # fmt: skip
+    count = sum(f.read_text(encoding="utf-8").count(course["repo-url"]) for f in files)
+    assert count == 1
 
 
 def test_site_executes_no_code():
@@ -34,14 +61,84 @@ def test_site_executes_no_code():
     assert CONFIG["execute"]["enabled"] is False
 
 
-def test_filter_order():
-    """notebook-outputs first, quarto last, shared extensions in the notebook build's order."""
+def test_filter_order_is_read_from_quarto_yml():
+    """The build runs `_quarto.yml`'s filters in that order, then cells.lua; multicode
+    runs before qna (a qna block inside a language tab stays nested while tabs are read)."""
     from coursebuild.convert import FILTERS
 
-    build_order = [Path(f).stem for f in FILTERS if f.startswith("_extensions/")]
-    assert CONFIG["filters"] == ["notebook-outputs", *build_order, "quarto"]
-    for name in CONFIG["filters"][:-1]:
-        assert (ROOT / "_extensions" / name / "_extension.yml").exists(), name
+    assert filters.notebook_filters(ROOT) == FILTERS
+    declared = [n for n in CONFIG["filters"] if n != "quarto"]
+    assert [Path(f).parent.name for f in FILTERS[:-1]] == declared
+    assert FILTERS[-1] == filters.NOTEBOOK_ONLY
+    assert declared.index("multicode") < declared.index("qna")
+    assert CONFIG["filters"][-1] == "quarto"  # the course's filters all run pre-quarto
+
+
+@pytest.mark.parametrize(
+    ("key", "definition"),
+    [("project", "ProjectConfig"), ("website", "BaseWebsite"), ("filters", "PandocFormatFilters")],
+)
+def test_quarto_yml_matches_quarto_json_schema(key, definition):
+    schema = quarto_schema.project_schema(SHARE, definition)
+    validator = jsonschema.Draft202012Validator(schema)
+    assert [e.message for e in validator.iter_errors(CONFIG[key])] == []
+    broken = {"project": {"render": "index.qmd"}, "website": {"title": 3},
+              "filters": [{"path": 1}]}[key]  # fmt: skip
+    assert list(validator.iter_errors(broken)), f"{definition} accepted {broken}"
+
+
+def document_keys() -> dict[str, dict]:
+    """Every document-level mapping: {where: keys and values}."""
+    found = {
+        "_quarto.yml": {
+            k: v for k, v in CONFIG.items() if k not in ("project", "website", "format", "filters")
+        },
+        "_quarto.yml format.html": CONFIG["format"]["html"],
+        "_quarto.yml execute": CONFIG["execute"],
+    }
+    for meta in ROOT.glob("**/_metadata.yml"):
+        if ".venv" not in meta.parts and "node_modules" not in meta.parts:
+            found[meta.relative_to(ROOT).as_posix()] = yaml.safe_load(meta.read_text("utf-8"))
+    for page in site.site_pages(ROOT):
+        front, _ = site.front_matter(page)
+        found[page.relative_to(ROOT).as_posix()] = front
+        if isinstance(front.get("execute"), dict):
+            found[page.relative_to(ROOT).as_posix() + " execute"] = front["execute"]
+    return found
+
+
+def option_problems(where: str, values: dict, options: dict) -> tuple[list[str], set[str]]:
+    problems, unchecked = [], set()
+    for key, value in values.items():
+        if key in COURSE_KEYS and not where.endswith("execute"):
+            continue
+        if key == "execute" and isinstance(value, dict):
+            continue  # a group of options: its keys are checked as their own entry
+        if key not in options:
+            problems.append(f"{where}: {key} is not a Quarto option")
+            continue
+        schema = quarto_schema.option_schema(options[key])
+        if schema is None:
+            unchecked.add(key)
+            continue
+        for error in jsonschema.Draft202012Validator(schema).iter_errors(value):
+            problems.append(f"{where}: {key}: {error.message}")
+    return problems, unchecked
+
+
+def test_front_matter_and_options_match_quarto_schemas():
+    options = quarto_schema.options(SHARE)
+    problems, unchecked = [], set()
+    for where, values in document_keys().items():
+        found, skipped = option_problems(where, values, options)
+        problems += found
+        unchecked |= skipped
+    assert problems == []
+    assert unchecked == UNCHECKED_VALUES
+    # and the check can fail: a typo, a wrong type, a value outside an enum
+    bad = {"tilte": "x", "toc-depth": "three", "code-copy": "always"}
+    found, _ = option_problems("bad", bad, options)
+    assert len(found) == 3, found
 
 
 def test_render_list_and_pages_exist():

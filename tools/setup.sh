@@ -69,3 +69,15 @@ for spec in Path(sys.argv[1]).glob("*/kernel.json"):
         env.update(wanted)
         spec.write_text(json.dumps(data, indent=1) + "\n")
 PY
+
+# 4. Browser assets for the site pages and the accessibility scan (package-lock.json).
+npm_stamp="$venv/.setup-npm-$(stamp package.json package-lock.json)"
+if [ ! -e "$npm_stamp" ] || [ ! -d node_modules ]; then
+  if command -v npm >/dev/null; then
+    echo "setup: installing node_modules with npm ci"
+    npm ci --ignore-scripts --no-audit --no-fund >/dev/null
+    rm -f "$venv"/.setup-npm-* && touch "$npm_stamp"
+  else
+    echo "setup: npm not found: site pages get no Bootstrap and the axe scan is skipped" >&2
+  fi
+fi

@@ -3,10 +3,9 @@ tabset.lua: render a list of tabs for the current output format.
 
 Shared by multicode.lua and qna.lua (loaded with `dofile`, not a filter).
 
-- Quarto >= 1.3: a `quarto.Tabset` custom node (Quarto renders it, handles
-  `group` and remembers the choice across pages).
-- Older Quarto: a `Div.panel-tabset` with headers, which Quarto's own
-  filter turns into tabs.
+- Quarto (>= 1.7, see _extension.yml: `quarto.Tabset` since 1.4, a tab's
+  `active` since 1.7): a `quarto.Tabset` custom node (Quarto renders it,
+  handles `group` and remembers the choice across pages).
 - Plain pandoc, HTML output: an accessible tabset (`div.panel-tabset.mc-tabset`
   with `data-group`, `ul.nav.nav-tabs` of `button[role=tab]`,
   `div.tab-pane[role=tabpanel]`) plus one inline script and style block per
@@ -156,17 +155,6 @@ local function html_tabset(tabs, opts)
   }, pandoc.Attr(opts.id, classes, attributes))
 end
 
---- Quarto without `quarto.Tabset`: markdown tabset for Quarto's own filter.
-local function quarto_div_tabset(tabs, opts, attr)
-  local blocks = pandoc.Blocks({})
-  for _, tab in ipairs(tabs) do
-    local classes = tab.key == opts.active and { "active" } or {}
-    blocks:insert(pandoc.Header(opts.level, tab.title, pandoc.Attr("", classes)))
-    blocks:extend(tab.content)
-  end
-  return pandoc.Div(blocks, attr)
-end
-
 --- Every tab under its own header, for formats without tabs.
 local function fallback(tabs, opts)
   local blocks = pandoc.Blocks({})
@@ -192,14 +180,11 @@ function M.render(tabs, opts)
       table.insert(classes, class)
     end
     local attr = pandoc.Attr("", classes, attributes)
-    if quarto.Tabset and quarto.Tab then
-      local qtabs = pandoc.List()
-      for _, tab in ipairs(tabs) do
-        qtabs:insert(quarto.Tab({ title = tab.title, content = tab.content, active = tab.key == opts.active }))
-      end
-      return quarto.Tabset({ tabs = qtabs, level = opts.level, attr = attr }), false
+    local qtabs = pandoc.List()
+    for _, tab in ipairs(tabs) do
+      qtabs:insert(quarto.Tab({ title = tab.title, content = tab.content, active = tab.key == opts.active }))
     end
-    return quarto_div_tabset(tabs, opts, attr), false
+    return quarto.Tabset({ tabs = qtabs, level = opts.level, attr = attr }), false
   end
   if M.is_html() then
     return html_tabset(tabs, opts), true

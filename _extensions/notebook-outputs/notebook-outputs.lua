@@ -15,26 +15,24 @@ Only pages under sessions/ are touched. For each one it
   2. inserts a `div.notebook-links` at the top: "Python notebook" / "R notebook"
      (raw download) and "Open in Colab" for each, built from `course.repo-url`
      and `course.branch`;
-  3. finds every code chunk and appends the notebook cell's outputs:
-       - plain pandoc (coursebuild.source.preprocess): a CodeBlock with classes
-         {<lang>, "cell"} and attributes label / eval / include / echo / output;
-         it becomes Div.cell{CodeBlock.<lang>.cell-code, outputs...};
-       - Quarto + knitr with eval off: Div.cell{CodeBlock.<lang>.cell-code};
-         outputs are appended inside that Div (where Quarto puts outputs).
-     The cell is found by id, computed like the build does
-     (coursebuild.notebook.cell_id): the chunk label, else
-     `<lang>-` .. sha1(code):sub(1, 10) (code without `#|` lines, trailing
-     whitespace stripped), `-2`, `-3`... for repeats; failing that, by the sha1
-     of the cell's source (knitr does not pass chunk labels through).
+  3. gives every knitr cell (Quarto's knitr engine with eval off writes
+     Div.cell{CodeBlock.<lang>.cell-code}; chunk labels are gone) the outputs
+     of its notebook cell, inside that Div after the code (where Quarto puts
+     outputs). A cell is matched by language and exact code text: the next
+     unused code cell of that notebook whose source is the chunk's code, so
+     repeated snippets pair up in order. The notebook build gives each cell
+     its id; this filter computes none, it copies the cell's id to
+     `data-cell-id`. `include: false` chunks are absent from knitr's output
+     and tagged `setup` in the notebook, so those cells are skipped.
 Outputs: stream -> Div.cell-output.cell-output-<stdout|stderr>{CodeBlock.cell-output};
 image/png, image/jpeg -> an Image with a data: URI (pages stay self-contained);
 image/svg+xml, text/html -> RawBlock html; text/markdown -> parsed markdown;
 text/plain -> CodeBlock; error -> Div.cell-output-error, shown.
 
-Context: project root = quarto.project.directory (Quarto), else metadata
-`project-root`, else the working directory; source file =
-quarto.doc.input_file (Quarto), else metadata `source-file` (relative to the
-root, as in the notebook build), else pandoc's first input file.
+Runs under Quarto only (a pre-quarto filter of the site's render): the
+project root is quarto.project.directory and the page quarto.doc.input_file.
+Under plain pandoc (the notebook build runs the same filter list) it does
+nothing.
 
 Copyright (c) the course authors. MIT licence.
 ]]
@@ -56,16 +54,14 @@ local function str(value)
 end
 
 local function warn(message)
-  if quarto and quarto.log and quarto.log.warning then
-    quarto.log.warning("[" .. NAME .. "] " .. message)
-  else
-    io.stderr:write("[WARNING] [" .. NAME .. "] " .. message .. "\n")
-  end
+  quarto.log.warning("[" .. NAME .. "] " .. message)
 end
 
---- Stop the render with a message (no Lua position prefix).
+--- Stop the render with a message (no Lua position prefix). Quarto replaces
+--- the global `error` with a logger that lets the render go on; `assert`
+--- still raises.
 local function fail(message)
-  error("[" .. NAME .. "] " .. message, 0)
+  assert(false, "[" .. NAME .. "] " .. message)
 end
 
 local function read_file(path)
@@ -87,20 +83,12 @@ local function rstrip(s)
   return (s:gsub("%s+$", ""))
 end
 
---- Code as the fallback lookup compares it: no blank lines or spaces at either end.
-local function code_key(s)
-  return pandoc.utils.sha1((s:gsub("^%s*\n", ""):gsub("%s+$", "")))
-end
-
 local function strip_ansi(s)
   return (s:gsub("\27%[[%d;]*[A-Za-z]", ""))
 end
 
-local function is_html()
-  if quarto and quarto.doc and quarto.doc.is_format then
-    return quarto.doc.is_format("html")
-  end
-  return FORMAT:match("html") ~= nil
+local function is_quarto_html()
+  return quarto ~= nil and quarto.doc ~= nil and quarto.doc.is_format("html")
 end
 
 --- Relative path of `path` under `root` with forward slashes, or nil.
@@ -117,25 +105,6 @@ local function relative_to(path, root)
 end
 
 -- Context ----------------------------------------------------------------
-
-local function project_root(meta)
-  if quarto and quarto.project and quarto.project.directory then
-    return quarto.project.directory
-  end
-  return str(meta["project-root"]) or pandoc.system.get_working_directory()
-end
-
-local function source_path(meta, root)
-  if quarto and quarto.doc and quarto.doc.input_file then
-    return quarto.doc.input_file
-  end
-  local declared = str(meta["source-file"])
-  if declared then
-    if pandoc.path.is_absolute(declared) then return declared end
-    return pandoc.path.join({ root, declared })
-  end
-  return PANDOC_STATE.input_files[1]
-end
 
 local function languages_of(meta)
   local config = meta.multicode or {}
@@ -176,22 +145,26 @@ local function load_notebook(lang, suffix, optional)
     fail(ctx.session .. ": notebook " .. rel .. " is out of date (built from another version of "
       .. ctx.source_rel .. "); run ./course build")
   end
-  local by_id, by_hash = {}, {}
+  -- include: false chunks (tagged setup) run in the notebook but knitr
+  -- writes nothing for them, so they are not matched.
+  local by_code, markdown = {}, pandoc.List()
   for _, cell in ipairs(nb.cells) do
-    if cell.cell_type == "code" then
-      if cell.id then by_id[cell.id] = cell end
-      local key = code_key(joined(cell.source))
-      by_hash[key] = by_hash[key] or pandoc.List()
-      by_hash[key]:insert(cell)
+    local tags = cell.metadata and cell.metadata.tags or {}
+    if cell.cell_type == "code" and not pandoc.List(tags):includes("setup") then
+      local code = joined(cell.source)
+      by_code[code] = by_code[code] or { next = 1 }
+      table.insert(by_code[code], cell)
+    elseif cell.cell_type == "markdown" then
+      markdown:insert(joined(cell.source))
     end
   end
-  return { rel = rel, by_id = by_id, by_hash = by_hash, used = {} }
+  return { rel = rel, by_code = by_code, markdown = table.concat(markdown, "\n") }
 end
 
 local function prepare(doc)
   local meta = doc.meta
-  local root = project_root(meta)
-  local source = source_path(meta, root)
+  local root = quarto.project.directory or pandoc.system.get_working_directory()
+  local source = quarto.doc.input_file
   if not source then return false end
   local rel = relative_to(source, root)
   if not rel or not rel:match("^sessions/[^/]+%.qmd$") then
@@ -214,7 +187,6 @@ local function prepare(doc)
     branch = str(course.branch) or "main",
     notebooks = {},
     answers = {},
-    seen = {},
   }
   for _, lang in ipairs(langs) do
     ctx.notebooks[lang] = load_notebook(lang)
@@ -264,8 +236,11 @@ local function output_div(blocks, classes, id)
   return pandoc.Div(blocks, pandoc.Attr("", all, { { "data-cell-id", id } }))
 end
 
+--- Text output. Long lines scroll sideways: tabindex 0 lets a keyboard
+--- reach and scroll the block (axe: scrollable-region-focusable).
 local function text_block(text)
-  return pandoc.CodeBlock(rstrip(strip_ansi(text)), pandoc.Attr("", { "cell-output" }))
+  return pandoc.CodeBlock(rstrip(strip_ansi(text)),
+    pandoc.Attr("", { "cell-output" }, { { "tabindex", "0" } }))
 end
 
 local function display_blocks(data, id, lang, n)
@@ -281,7 +256,9 @@ local function display_blocks(data, id, lang, n)
     return { pandoc.RawBlock("html", joined(data["image/svg+xml"])) }
   end
   if data["text/html"] then
-    return { pandoc.RawBlock("html", joined(data["text/html"])) }
+    -- a wide table scrolls inside this box, which the keyboard can reach
+    return { pandoc.Div({ pandoc.RawBlock("html", joined(data["text/html"])) },
+      pandoc.Attr("", { "cell-output-scroll" }, { { "tabindex", "0" } })) }
   end
   if data["text/markdown"] then
     return pandoc.read(joined(data["text/markdown"]), "markdown").blocks
@@ -320,37 +297,35 @@ end
 
 -- Finding the cell of a chunk -----------------------------------------------
 
-local function chunk_id(lang, code, label)
-  if label then return label end
-  return lang .. "-" .. pandoc.utils.sha1(rstrip(code)):sub(1, 10)
-end
-
---- The notebook a chunk's outputs come from: inside a qna block, the answers
---- notebook (the download leaves answers out); elsewhere the download itself.
-local function notebook_for(lang, in_qna)
-  return (in_qna and ctx.answers[lang]) or ctx.notebooks[lang]
-end
-
---- The notebook cell for a chunk (nil if the notebook has none: an
---- `eval: false` chunk, or an answer no notebook has).
-local function find_cell(lang, code, label, in_qna)
-  local nb = notebook_for(lang, in_qna)
+--- The notebook cell for a knitr cell: the next unused code cell of that
+--- language whose source is exactly the chunk's code (duplicates in order).
+--- Both notebooks advance on every chunk they hold, so a repeated snippet
+--- inside and outside a qna block keeps its order in each; the answers
+--- notebook (every answer in) serves chunks inside qna blocks.
+local function take(nb, code)
   if not nb then return nil end
-  local base = chunk_id(lang, code, label)
-  ctx.seen[base] = (ctx.seen[base] or 0) + 1
-  local id = ctx.seen[base] > 1 and (base .. "-" .. ctx.seen[base]) or base
-  local cell = nb.by_id[id]
-  if not cell or nb.used[cell] then
-    cell = nil
-    for _, candidate in ipairs(nb.by_hash[code_key(code)] or {}) do
-      if not nb.used[candidate] then
-        cell = candidate
-        break
-      end
-    end
+  local queue = nb.by_code[code]
+  if not queue or queue.next > #queue then return nil end
+  local cell = queue[queue.next]
+  queue.next = queue.next + 1
+  return cell
+end
+
+local function find_cell(lang, code, in_qna)
+  local from_answers = take(ctx.answers[lang], code)
+  local from_download = not in_qna and take(ctx.notebooks[lang], code) or nil
+  if in_qna and ctx.answers[lang] then
+    return from_answers
   end
-  if cell then nb.used[cell] = true end
-  return cell, (cell and cell.id) or id
+  return from_download
+end
+
+--- Shown as code in a markdown cell of the notebook (an `eval: false` chunk)?
+local function shown_as_markdown(lang, code)
+  for _, nb in ipairs({ ctx.notebooks[lang], ctx.answers[lang] }) do
+    if nb and nb.markdown:find(code, 1, true) then return true end
+  end
+  return false
 end
 
 local function lang_of(classes)
@@ -360,45 +335,24 @@ local function lang_of(classes)
   return nil
 end
 
---- Plain pandoc: CodeBlock.<lang>.cell from coursebuild.source.preprocess.
-local function plain_chunk(block, in_qna)
-  local lang = lang_of(block.classes)
-  local a = block.attributes
-  if a.include == "false" then
-    return {}
-  end
-  local code = pandoc.CodeBlock(block.text, pandoc.Attr("", { lang, "cell-code" }))
-  if a.eval == "false" then
-    return { code }
-  end
-  local cell, id = find_cell(lang, block.text, a.label, in_qna)
-  local content = pandoc.Blocks({})
-  if a.echo ~= "false" then content:insert(code) end
-  if cell then
-    if a.output ~= "false" then content:extend(outputs_of(cell, id, lang)) end
-  elseif not in_qna or ctx.answers[lang] then
-    warn(ctx.session .. ": no cell " .. id .. " in " .. notebook_for(lang, in_qna).rel
-      .. " for the " .. lang .. " chunk at line " .. (a["data-source-line"] or "?"))
-  end
-  return { pandoc.Div(content, pandoc.Attr("", { "cell" },
-    { { "data-cell-id", id }, { "data-lang", lang } })) }
-end
-
---- Quarto + knitr (eval off): Div.cell{CodeBlock.<lang>.cell-code}.
-local function quarto_cell(div, in_qna)
+--- A knitr cell (eval off): Div.cell{CodeBlock.<lang>.cell-code}; its
+--- outputs go inside the Div after the code, where Quarto puts outputs.
+local function knitr_cell(div, in_qna)
   for i, block in ipairs(div.content) do
     if block.t == "CodeBlock" and block.classes:includes("cell-code") then
       local lang = lang_of(block.classes)
       if not lang then return div end
-      local cell, id = find_cell(lang, block.text, nil, in_qna)
+      local cell = find_cell(lang, block.text, in_qna)
       if cell then
-        local outputs = outputs_of(cell, id, lang)
+        local outputs = outputs_of(cell, cell.id, lang)
         for j = #outputs, 1, -1 do
           div.content:insert(i + 1, outputs[j])
         end
-        div.attributes["data-cell-id"] = id
-      elseif not in_qna or ctx.answers[lang] then
-        warn(ctx.session .. ": no cell " .. id .. " in " .. notebook_for(lang, in_qna).rel)
+        div.attributes["data-cell-id"] = cell.id
+        div.attributes["data-lang"] = lang
+      elseif not shown_as_markdown(lang, block.text) and not (in_qna and not ctx.answers[lang]) then
+        warn(ctx.session .. ": no " .. lang .. " notebook cell has the code of the chunk starting "
+          .. (block.text:match("^[^\n]*") or "") .. "; run ./course build")
       end
       return div
     end
@@ -417,10 +371,8 @@ end
 walk_blocks = function(blocks, in_qna)
   local out = pandoc.Blocks({})
   for _, b in ipairs(blocks) do
-    if b.t == "CodeBlock" and b.classes:includes("cell") and lang_of(b.classes) then
-      out:extend(plain_chunk(b, in_qna))
-    elseif b.t == "Div" and b.classes:includes("cell") then
-      out:insert(quarto_cell(b, in_qna))
+    if b.t == "Div" and b.classes:includes("cell") then
+      out:insert(knitr_cell(b, in_qna))
     else
       if b.t == "Div" then
         b.content = walk_blocks(b.content, in_qna or b.classes:includes("qna"))
@@ -440,7 +392,7 @@ walk_blocks = function(blocks, in_qna)
 end
 
 local function notebook_outputs(doc)
-  if not is_html() or not prepare(doc) then
+  if not is_quarto_html() or not prepare(doc) then
     return nil
   end
   local blocks = walk_blocks(doc.blocks, false)

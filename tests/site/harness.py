@@ -1,4 +1,4 @@
-"""Helpers for the site tests: a small HTML tree, page checks, headless Chromium.
+"""Helpers for the site tests: page checks, headless Chromium over a loopback server.
 
 Not a test module. The page checks take the rendered HTML, the session source
 and its notebooks, and return a list of problems (empty when the page is
@@ -14,7 +14,10 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
+import threading
+from contextlib import contextmanager
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from htmltree import Node, parse_html
@@ -85,25 +88,25 @@ def check_page(
     languages = [str(x).lower() for x in mc.get("languages", [])]
     group = mc.get("group")
 
-    # 1. every multicode div is one tabset with exactly the declared languages and group
+    # 1. every multicode div is one quarto.Tabset: tabs = the declared labels, one group
+    labels = [str((mc.get("labels") or {}).get(lang, lang)) for lang in languages]
     tabsets = [n for n in doc.find_all("div", "multicode") if "panel-tabset" in n.classes]
     expected = source_divs(source, "multicode")
     if len(tabsets) != expected:
         problems.append(
             f"{expected} multicode divs in the source, {len(tabsets)} tabsets on the page"
         )
-    for ts in tabsets:
-        name = ts.attrs.get("id", "?")
+    for k, ts in enumerate(tabsets, 1):
+        name = f"multicode tabset {k}"
         if group and ts.attrs.get("data-group") != group:
             found = ts.attrs.get("data-group")
-            problems.append(f"tabset {name}: data-group {found!r} != {group!r}")
-        tabs = [b for b in ts.find_all(role="tab") if _owner(b) is ts]
-        keys = [b.attrs.get("data-value") for b in tabs]
-        if keys != languages:
-            problems.append(f"tabset {name}: tabs {keys} != declared languages {languages}")
-        panes = [p for p in ts.find_all("div", "tab-pane") if _owner(p) is ts]
+            problems.append(f"{name}: data-group {found!r} != {group!r}")
+        titles = [t.words() for t in tabs_of(ts)]
+        if titles != labels:
+            problems.append(f"{name}: tabs {titles} != declared languages {labels}")
+        panes = panes_of(ts)
         if len(panes) != len(languages):
-            problems.append(f"tabset {name}: {len(panes)} panels for {len(languages)} languages")
+            problems.append(f"{name}: {len(panes)} panels for {len(languages)} languages")
 
     # 2. every code cell shows its stored outputs; no include: false cell shows
     page_cells = {}
@@ -131,18 +134,19 @@ def check_page(
 
     # 3. qna blocks: where the html target says
     target = ((config.get("qna") or {}).get("targets") or {}).get("html", "both")
-    qnas = doc.find_all("div", "qna")
+    # Quarto's tabset repeats the classes on its tab-content div: count the outer ones
+    qnas = [q for q in doc.find_all("div", "qna") if "tab-content" not in q.classes]
     in_source = source_divs(source, "qna")
     if len(qnas) != in_source:
         problems.append(f"{in_source} qna divs in the source, {len(qnas)} on the page")
     want = {"both": ["question", "answer"], "question": ["question"], "answer": ["answer"]}[target]
     for q in qnas:
-        keys = [b.attrs.get("data-value") for b in q.find_all(role="tab") if _owner(b) is q]
-        name = q.attrs.get("id")
+        keys = [t.words().lower() for t in tabs_of(q)] if "panel-tabset" in q.classes else []
+        name = q.attrs.get("id") or "qna"
         if target == "both" and keys != want:
-            problems.append(f"qna {name}: tabs {keys}, targets.html=both wants {want}")
+            problems.append(f"{name}: tabs {keys}, targets.html=both wants {want}")
         if target != "both" and keys:
-            problems.append(f"qna {name}: tabs {keys}, targets.html={target} wants none")
+            problems.append(f"{name}: tabs {keys}, targets.html={target} wants none")
 
     # 4. download and Colab links
     problems += _check_links(doc, qmd.stem, config, languages)
@@ -158,6 +162,16 @@ def _owner(node: Node) -> Node | None:
         if "panel-tabset" in anc.classes:
             return anc
     return None
+
+
+def tabs_of(tabset: Node) -> list[Node]:
+    """The tab links of a Quarto tabset (not those of tabsets nested in its panels)."""
+    return [a for a in tabset.find_all("a", role="tab") if _owner(a) is tabset]
+
+
+def panes_of(tabset: Node) -> list[Node]:
+    """The panels of a Quarto tabset (not those of nested tabsets)."""
+    return [p for p in tabset.find_all("div", "tab-pane") if _owner(p) is tabset]
 
 
 def _check_outputs(div: Node, cell: dict, lang: str) -> list[str]:
@@ -250,10 +264,13 @@ CHROMIUM_FLAGS = [
     "--v=0",
 ]
 
-# Injected first in <head> of a copy of the page: records script errors,
-# failed resources and console.error calls; after load, checks every image,
-# clicks the last tab of the first grouped tabset and records which tab every
-# tabset of that group then shows. The result goes into <pre id="__probe">.
+# Injected first in <head> of a served copy of the page: records script
+# errors, failed resources and console.error calls. After load (and Quarto's
+# tabsets.js, which starts on "pageshow"), if the URL has ?choose=<label> it
+# clicks that tab in the first grouped tabset, once, like a reader. Then it
+# records every image, which tab every grouped tabset shows (and whether its
+# panel is visible), and, when axe-core is on the page, axe's violations.
+# The result goes into <pre id="__probe">.
 PROBE = r"""<script>
 (function () {
   var errors = [];
@@ -269,33 +286,51 @@ PROBE = r"""<script>
     errors.push("console.error: " + Array.prototype.join.call(arguments, " "));
     return original.apply(console, arguments);
   };
-  window.addEventListener("load", function () {
+  function title(a) { return a.textContent.trim(); }
+  function groups() {
+    var found = [];
+    document.querySelectorAll(".panel-tabset[data-group]").forEach(function (ts) {
+      var tabs = Array.prototype.filter.call(ts.querySelectorAll("a[role=tab]"),
+        function (a) { return a.closest(".panel-tabset") === ts; });
+      var active = tabs.filter(function (a) { return a.classList.contains("active"); });
+      var pane = active.length === 1 &&
+        document.getElementById(active[0].getAttribute("aria-controls"));
+      found.push({ group: ts.getAttribute("data-group"),
+                   shown: active.map(title),
+                   visible: !!(pane && getComputedStyle(pane).display !== "none") });
+    });
+    return found;
+  }
+  function finish(axeResult) {
     var images = Array.prototype.map.call(document.images, function (img) {
-      return { src: img.getAttribute("src").slice(0, 80),
+      return { src: (img.getAttribute("src") || "").slice(0, 80),
                ok: img.complete && img.naturalWidth > 0 };
     });
-    var groups = null;
-    var first = document.querySelector(".panel-tabset[data-group]");
-    if (first) {
-      var tabs = first.querySelectorAll(":scope > .nav-tabs [role=tab]");
-      var last = tabs[tabs.length - 1];
-      if (last) { last.click(); }
-      var group = first.getAttribute("data-group");
-      groups = { clicked: last ? last.getAttribute("data-value") : null, shown: [] };
-      document.querySelectorAll(".panel-tabset[data-group]").forEach(function (ts) {
-        if (ts.getAttribute("data-group") !== group) { return; }
-        var active = ts.querySelector(":scope > .nav-tabs [role=tab][aria-selected=true]");
-        var pane = active && document.getElementById(active.getAttribute("aria-controls"));
-        var visible = !!(pane && !pane.hidden && getComputedStyle(pane).display !== "none");
-        groups.shown.push({ tab: active && active.getAttribute("data-value"), visible: visible });
-      });
-    }
+    var pre = document.createElement("pre");
+    pre.id = "__probe";
+    pre.textContent = JSON.stringify({ errors: errors, images: images, groups: groups(),
+                                       axe: axeResult, url: location.href });
+    document.body.appendChild(pre);
+  }
+  window.addEventListener("load", function () {
     setTimeout(function () {
-      var pre = document.createElement("pre");
-      pre.id = "__probe";
-      pre.textContent = JSON.stringify({ errors: errors, images: images, groups: groups });
-      document.body.appendChild(pre);
-    }, 0);
+      var choose = new URLSearchParams(location.search).get("choose");
+      var first = document.querySelector(".panel-tabset[data-group]");
+      if (choose && first) {
+        first.querySelectorAll("a[role=tab]").forEach(function (a) {
+          if (a.closest(".panel-tabset") === first && title(a) === choose) { a.click(); }
+        });
+      }
+      setTimeout(function () {
+        if (!window.axe) { finish(null); return; }
+        window.axe.run(document, { resultTypes: ["violations"] }).then(function (r) {
+          finish(r.violations.map(function (v) {
+            return { id: v.id, impact: v.impact, help: v.help,
+                     nodes: v.nodes.slice(0, 3).map(function (n) { return n.target.join(" "); }) };
+          }));
+        }, function (e) { errors.push("axe failed: " + e); finish(null); });
+      }, 50);
+    }, 50);
   });
 })();
 </script>"""
@@ -309,24 +344,51 @@ def chromium() -> str | None:
     return None
 
 
-def _run_chromium(args: list[str], timeout: int = 60) -> subprocess.CompletedProcess:
-    with tempfile.TemporaryDirectory() as profile:
-        cmd = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args]
-        env = dict(os.environ, HOME=profile)
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+def _run_chromium(args: list[str], profile: Path, timeout: int = 90) -> subprocess.CompletedProcess:
+    cmd = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args]
+    env = dict(os.environ, HOME=str(profile))
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
 
 
-def probe(html_path: Path) -> dict:
-    """Load a copy of the page with the probe; return errors, images and tab groups."""
+def with_probe(html_path: Path, axe_js: Path | None = None) -> Path:
+    """Write `<page>.probe.html` beside the page: the page with the probe (and axe-core)."""
     text = html_path.read_text(encoding="utf-8")
-    text = re.sub(r"(<head[^>]*>)", lambda m: m.group(1) + PROBE, text, count=1)
-    copy = html_path.resolve().with_name(html_path.stem + ".probe.html")
+    extra = PROBE
+    if axe_js is not None:
+        extra += "<script>" + axe_js.read_text(encoding="utf-8") + "</script>"
+    text = re.sub(r"(<head[^>]*>)", lambda m: m.group(1) + extra, text, count=1)
+    copy = html_path.with_name(html_path.stem + ".probe.html")
     copy.write_text(text, encoding="utf-8")
-    result = _run_chromium(["--virtual-time-budget=2000", "--dump-dom", copy.as_uri()])
+    return copy
+
+
+@contextmanager
+def serve(directory: Path):
+    """Serve `directory` on a loopback port (localStorage and modules need an origin)."""
+    handler = partial(_QuietHandler, directory=str(directory))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def probe(url: str, profile: Path) -> dict:
+    """Load a probe page in headless Chromium (profile kept: localStorage persists)."""
+    result = _run_chromium(["--virtual-time-budget=5000", "--dump-dom", url], profile)
     found = re.search(r'<pre id="__probe">(.*?)</pre>', result.stdout, re.S)
     console = re.findall(r'CONSOLE[^\]]*\] "(.*?)", source', result.stderr)
     if not found:
-        return {"errors": ["probe did not run: " + result.stderr[-500:]], "images": []}
+        return {"errors": ["probe did not run: " + result.stderr[-500:]], "images": [],
+                "groups": [], "axe": None}  # fmt: skip
     data = json.loads(html.unescape(found.group(1)))
     data["errors"] += [c for c in console if re.search(r"Uncaught|Failed to load|Error", c)]
     data["errors"] = sorted(set(data["errors"]))
@@ -334,28 +396,36 @@ def probe(html_path: Path) -> dict:
 
 
 def probe_problems(data: dict) -> list[str]:
-    """Problems the probe saw: console errors, images that did not load, tabs out of sync."""
+    """Problems the probe saw: console errors, images that did not load."""
     problems = [f"console error: {e}" for e in data["errors"]]
     problems += [f"image did not load: {i['src']}" for i in data["images"] if not i["ok"]]
-    groups = data.get("groups")
-    if groups:
-        for k, shown in enumerate(groups["shown"]):
-            if shown["tab"] != groups["clicked"] or not shown["visible"]:
-                problems.append(
-                    f"tabset {k + 1} shows {shown['tab']!r} (visible={shown['visible']}) after "
-                    f"choosing {groups['clicked']!r} in the first tabset of the group"
-                )
     return problems
 
 
-def screenshot(html_path: Path, png_path: Path) -> Path:
+def tab_problems(data: dict, want: str) -> list[str]:
+    """Grouped tabsets not all showing `want` (exactly one active tab, its panel visible)."""
+    problems = []
+    for k, g in enumerate(data["groups"], 1):
+        if g["shown"] != [want] or not g["visible"]:
+            problems.append(f"tabset {k} ({g['group']}) shows {g['shown']} "
+                            f"(panel visible: {g['visible']}), want {want!r}")  # fmt: skip
+    return problems
+
+
+def axe_problems(data: dict) -> list[str]:
+    """axe-core violations of impact serious or critical."""
+    if data.get("axe") is None:
+        return ["axe-core did not run"]
+    return [
+        f"axe {v['impact']}: {v['id']} ({v['help']}) at {', '.join(v['nodes'])}"
+        for v in data["axe"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def screenshot(url: str, png_path: Path, profile: Path) -> Path:
     png_path.parent.mkdir(parents=True, exist_ok=True)
     _run_chromium(
-        [
-            "--window-size=1280,2000",
-            "--hide-scrollbars",
-            f"--screenshot={png_path}",
-            html_path.resolve().as_uri(),
-        ]
+        ["--window-size=1280,2000", "--hide-scrollbars", f"--screenshot={png_path}", url], profile
     )
     return png_path
