@@ -1,5 +1,68 @@
-"""Root pytest configuration: nbval checks the committed notebooks only."""
+"""Root pytest configuration: test tiers, and nbval for the committed notebooks only.
+
+Tiers (markers registered in pyproject.toml): ``unit`` (fast, no kernel),
+``kernel`` (executes notebooks: a Jupyter kernel), ``r`` (needs R),
+``browser`` (headless Chromium), ``quarto`` (the quarto binary). A test
+file or test may set its tier itself (``pytestmark = pytest.mark.kernel``);
+otherwise `TIERS` below gives it, and everything else is ``unit``. So
+``pytest -m unit`` is the quick loop and ``./course test`` runs every tier.
+
+nbval (which re-executes each committed notebook and compares its outputs)
+is switched on here only when the notebooks are collected, i.e. when
+``notebooks/`` (or a notebook in it) is among the paths pytest runs, as with
+a bare ``pytest`` or ``./course test``; a unit run on ``tests/`` does not
+load kernels for it. ``--nbval`` on the command line still works.
+"""
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
 
 # Notebooks under tests/ are fixtures of the build and site tests, not course
 # material: nbval must not collect them.
 collect_ignore_glob = ["tests/**/*.ipynb", "bench/*", ".venv/*"]
+
+TIER_NAMES = ("unit", "kernel", "r", "browser", "quarto")
+# Test files whose every test needs more than Python alone (by file name).
+TIERS = {
+    "test_helpers_r_parity.py": ("r",),
+    "test_session_parity.py": ("kernel", "r"),
+    "test_session_08.py": ("kernel",),
+    "test_site.py": ("browser", "quarto"),
+    "test_filters.py": ("browser",),
+}
+
+
+def _collects_notebooks(config: pytest.Config) -> bool:
+    notebooks = ROOT / "notebooks"
+    for arg in config.args:
+        path = Path(arg.split("::")[0])
+        path = (Path(config.invocation_params.dir) / path).resolve()
+        if path == notebooks or notebooks in path.parents or path in notebooks.parents:
+            return True
+    return False
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    option = config.option
+    if hasattr(option, "nbval") and not (option.nbval or option.nbval_lax):
+        if _collects_notebooks(config):
+            option.nbval = True
+    if getattr(option, "nbval", False) and not option.nbval_sanitize_with:
+        option.nbval_sanitize_with = str(ROOT / "tests" / "nbval-sanitize.cfg")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(item.get_closest_marker(name) for name in TIER_NAMES):
+            continue
+        if item.path.suffix == ".ipynb":  # an nbval cell: a kernel, R's for R notebooks
+            tiers: tuple[str, ...] = (
+                ("kernel", "r") if item.path.parent.name == "r" else ("kernel",)
+            )
+        else:
+            tiers = TIERS.get(item.path.name, ("unit",))
+        for tier in tiers:
+            item.add_marker(tier)

@@ -1,13 +1,17 @@
 """Turn a checked session into one unexecuted notebook per language, with pandoc.
 
 Pandoc 3 (from PyPI's pypandoc-binary: Debian's 2.17 is too old) reads the
-preprocessed markdown and runs the project's Lua filters: the multicode and
-qna extensions (the same code the website uses) and `filters/cells.lua`.
+markdown `coursebuild.source` wrote and runs the project's Lua filters: the
+multicode and qna extensions (the same code the website uses) and
+`filters/cells.lua`. The filters report every problem as a
+``<file>:<line>: [<filter>] ...`` line on stderr (``collect-problems``) and
+go on; `to_ipynb` returns them with the notebook.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 import json
 import re
 import subprocess
@@ -18,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from .config import ROOT, CourseConfig
-from .errors import BuildError
+from .errors import Problem
 from .source import Source
 
 # Order matters: multicode first keeps one language (a qna block inside a
@@ -30,9 +34,11 @@ FILTERS = (
     "_extensions/qna/qna.lua",
     "filters/cells.lua",
 )
-# Lua errors carry "<file>:<line>: [filter] message"; keep that line only.
-LUA_ERROR = re.compile(
-    r"(?P<file>[^\s:]+):(?P<line>\d+): (?P<msg>\[[\w-]+\].*)$|(?P<bare>\[[\w-]+\].*)$",
+# The filters' problem lines: "[WARNING] " for a warning, then
+# "<file>[:<line>]: [filter] message" (or "[filter] message" alone).
+PROBLEM = re.compile(
+    r"^(?P<warning>\[WARNING\] )?(?:(?P<file>[^\s:]+)(?::(?P<line>\d+))?: )?"
+    r"(?P<msg>\[(?!WARNING\]|INFO\])[\w-]+\] .*)$",
     re.MULTILINE,
 )
 
@@ -47,23 +53,28 @@ def pandoc_path() -> str:
 
 def to_ipynb(
     source: Source, lang: str, config: CourseConfig, root: Path = ROOT, answers: bool = False
-) -> dict:
-    """Run pandoc with the filters on `source` for `lang`; return the notebook JSON.
+) -> tuple[dict, list[Problem]]:
+    """Run pandoc with the filters on `source` for `lang`; return the notebook JSON
+    and the problems the filters reported.
 
     With `answers`, every qna block keeps question and answer (unless a block
     says otherwise itself): the variant the website takes answer outputs from.
     """
+    shown = _shown(source, root)
     meta = copy.deepcopy(config.metadata)
     if answers:
         qna = meta.setdefault("qna", {})
         qna.setdefault("targets", {})["ipynb"] = "both"
     meta["multicode-keep"] = lang
-    meta["source-file"] = _shown(source, root)
+    meta["source-file"] = shown
+    meta["collect-problems"] = True
     with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False, encoding="utf-8") as tmp:
         yaml.safe_dump(meta, tmp)
         meta_file = Path(tmp.name)
     try:
         cmd = [pandoc_path(), "--from=markdown", "--to=ipynb", f"--metadata-file={meta_file}"]
+        # Images are found beside the session, as Quarto finds them.
+        cmd += [f"--resource-path={source.path.parent.resolve()}{os.pathsep}."]
         cmd += [f"--lua-filter={root / f}" for f in FILTERS]
         result = subprocess.run(
             cmd,
@@ -75,23 +86,31 @@ def to_ipynb(
         )
     finally:
         meta_file.unlink(missing_ok=True)
+    problems = problems_in(result.stderr, shown)
     if result.returncode != 0:
-        raise _pandoc_error(result.stderr, _shown(source, root))
-    return json.loads(result.stdout)
+        if not [p for p in problems if not p.warning]:
+            problems.append(Problem(shown, 0, "pandoc failed: " + result.stderr.strip()))
+        return {}, problems
+    return json.loads(result.stdout), problems
 
 
-def _pandoc_error(stderr: str, shown: str) -> BuildError:
-    """The filter's own message (with its file and line) if there is one, else pandoc's."""
-    found = LUA_ERROR.search(stderr)
-    if found is None:
-        return BuildError(shown, None, "pandoc failed: " + stderr.strip())
-    if found.group("bare"):
-        return BuildError(shown, None, found.group("bare").strip())
-    return BuildError(found.group("file"), int(found.group("line")), found.group("msg").strip())
+def problems_in(stderr: str, shown: str) -> list[Problem]:
+    """The problems the filters reported on stderr, as `Problem`s."""
+    found = []
+    for match in PROBLEM.finditer(stderr):
+        found.append(
+            Problem(
+                match.group("file") or shown,
+                int(match.group("line") or 0),
+                match.group("msg").strip(),
+                warning=bool(match.group("warning")),
+            )
+        )
+    return found
 
 
 def _shown(source: Source, root: Path) -> str:
     try:
-        return str(source.path.resolve().relative_to(root))
+        return source.path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return source.path.name

@@ -1,18 +1,61 @@
-"""The one error type of the build: it names the file and line at fault."""
+"""Problems in a course's sources, each naming the file and line at fault.
+
+Every step of the build collects `Problem`s rather than stopping at the
+first, so one run reports everything an author has to fix; `BuildError`
+carries them to the command line, which prints them sorted, once each.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong (or, with `warning`, worth knowing) at ``path:line``.
+
+    Reads ``<path>:<line>: <message>`` so that editors and terminals can jump
+    to the spot; sorts by file, then line.
+    """
+
+    path: str
+    line: int = 0  # 0: the file as a whole
+    message: str = ""
+    warning: bool = False
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {'warning: ' if self.warning else ''}{self.message}"
+
 
 class BuildError(Exception):
-    """A problem in a session source (or its build) that the author must fix.
+    """The build cannot go on: one or more problems the author must fix.
 
-    The message reads ``<file>:<line>: <what is wrong>`` so that editors and
-    terminals can jump to the spot.
+    ``BuildError(path, line, message)`` for one problem, or
+    ``BuildError.of(problems)`` for many; ``str()`` lists them sorted.
     """
 
     def __init__(self, path: object, line: int | None, message: str) -> None:
-        self.path = str(path)
-        self.line = line
-        self.message = message
-        where = f"{self.path}:{line}" if line else self.path
-        super().__init__(f"{where}: {message}")
+        self.problems = [Problem(str(path), line or 0, message)]
+        super().__init__(str(self.problems[0]))
+
+    @property
+    def path(self) -> str:
+        return self.problems[0].path
+
+    @property
+    def line(self) -> int | None:
+        return self.problems[0].line or None
+
+    @property
+    def message(self) -> str:
+        return self.problems[0].message
+
+    @classmethod
+    def of(cls, problems: Iterable[Problem]) -> BuildError:
+        found = sorted(set(problems))
+        error = cls(found[0].path, found[0].line, found[0].message)
+        error.problems = found
+        error.args = ("\n".join(str(p) for p in found),)
+        return error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -17,31 +18,46 @@ from coursebuild.errors import BuildError
 
 HERE = Path(__file__).parent / "build"
 LANGS = ("python", "r")
+VARIABLES = "module:\n  code: QM101\n"  # the _variables.yml of the throw-away courses
 
-# fixture -> (line the error must name, words the message must contain)
+# fixture -> (file:line the error must name, words the message must contain);
+# a bare line number means the fixture itself.
 BAD = {
+    "not-utf8": (5, "not UTF-8 text (byte 0xe9); save the file with UTF-8 encoding"),
+    "empty": (1, "the session is empty"),
+    "nested-multicode": (11, "multicode block inside another multicode block (opened at line 5)"),
+    "image-only-tab-header": (5, "a tab header with no text, and no code of one declared language"),
+    "unknown-variable": (6, "'{{< var module.web >}}': no 'module.web' in _variables.yml"),
+    "includes-broken-partial": ("_broken-partial.qmd:3", 'no tab for language "r"'),
     "multicode-missing-language": (5, 'no tab for language "r"'),
     "multicode-language-twice": (7, 'language "python" has two tabs'),
     "multicode-unknown-language": (5, 'unknown language "Julia"'),
     "multicode-tab-without-code": (5, 'tab "Python" has no code block'),
     "duplicate-label": (10, "duplicate chunk label 'load' (first used at line 5)"),
-    "unclosed-div": (5, "never closed"),
+    "unclosed-div": (5, "div opened here is never closed"),
     "broken-front-matter": (2, "front matter is not valid YAML"),
     "undeclared-language": (5, "chunk in language 'julia', which the course does not declare"),
     "qna-without-question": (5, "[qna] no Question tab"),
 }
 
 
-def make_project(tmp_path: Path, sessions: dict[str, str]) -> Path:
-    """A throw-away course folder sharing this project's config, filters and helpers."""
+def make_project(tmp_path: Path, sessions: dict[str, str | bytes]) -> Path:
+    """A throw-away course folder sharing this project's config, filters and helpers.
+
+    The fixtures' partials (``_*.qmd``) come along, for the sessions that include them.
+    """
     root = tmp_path / "course"
     root.mkdir()
     shutil.copy(ROOT / "_quarto.yml", root)
+    (root / "_variables.yml").write_text(VARIABLES)
     for folder in ("_extensions", "filters"):
         shutil.copytree(ROOT / folder, root / folder)
     (root / "sessions").mkdir()
+    for partial in HERE.glob("*/_*.qmd"):
+        shutil.copy(partial, root / "sessions")
     for name, text in sessions.items():
-        (root / "sessions" / f"{name}.qmd").write_text(text, encoding="utf-8")
+        path = root / "sessions" / f"{name}.qmd"
+        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     return root
 
 
@@ -54,10 +70,20 @@ def run_cli(root: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+def reported(lines: list[str], where: str, words: str) -> bool:
+    """Whether a line reports `words` at `where` (``path:line``), the filter's tag aside."""
+    return any(re.match(re.escape(where) + r": (\[[\w-]+\] )?" + re.escape(words), x) for x in lines)
+
+
+def bad(name: str) -> bytes:
+    return (HERE / "bad" / f"{name}.qmd").read_bytes()
+
+
 @pytest.mark.parametrize("name", sorted(BAD))
 def test_bad_input_names_file_and_line_and_keeps_old_notebooks(tmp_path, name):
     line, words = BAD[name]
-    root = make_project(tmp_path, {name: (HERE / "bad" / f"{name}.qmd").read_text()})
+    where = f"sessions/{line}" if isinstance(line, str) else f"sessions/{name}.qmd:{line}"
+    root = make_project(tmp_path, {name: bad(name)})
     previous = {}
     for lang in LANGS:
         path = root / "notebooks" / lang / f"{name}.ipynb"
@@ -69,15 +95,38 @@ def test_bad_input_names_file_and_line_and_keeps_old_notebooks(tmp_path, name):
 
     assert result.returncode != 0
     output = result.stdout + result.stderr
-    assert f"sessions/{name}.qmd:{line}: " in output, output
-    assert words in output, output
+    assert reported(output.splitlines(), where, words), output
+    assert "Traceback" not in output and "Executing" not in output, output
     for path, content in previous.items():
         assert path.read_bytes() == content
         assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no temp files
 
 
 def test_every_bad_fixture_is_tested():
-    assert {p.stem for p in (HERE / "bad").glob("*.qmd")} == set(BAD)
+    fixtures = {p.stem for p in (HERE / "bad").glob("*.qmd") if not p.name.startswith("_")}
+    assert fixtures == set(BAD) | {"several-problems"}
+
+
+def test_every_problem_of_every_session_is_reported_once_sorted_and_nothing_runs(tmp_path):
+    names = [p.stem for p in (HERE / "bad").glob("*.qmd") if not p.name.startswith("_")]
+    root = make_project(tmp_path, {name: bad(name) for name in names})
+
+    result = run_cli(root, "build")
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr and result.stderr == "", result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1].endswith("nothing was built; fix them and run the build again."), lines
+    problems = lines[:-1]
+    assert len(problems) == len(set(problems)), "a problem reported twice"
+    places = [re.match(r"([^:]+):(\d*)", p).groups() for p in problems]
+    assert places == sorted(places, key=lambda p: (p[0], int(p[1] or 0)))
+    for name, (line, words) in BAD.items():
+        where = f"sessions/{line}" if isinstance(line, str) else f"sessions/{name}.qmd:{line}"
+        assert reported(problems, where, words), (where, words)
+    several = [p for p in problems if p.startswith("sessions/several-problems.qmd:")]
+    assert [p.split(":")[1] for p in several] == ["5", "9", "16", "22"], several
+    assert not (root / "notebooks").exists()
 
 
 def test_chunks_become_pandoc_code_blocks_with_options_and_lines():
@@ -88,8 +137,8 @@ def test_chunks_become_pandoc_code_blocks_with_options_and_lines():
     src = source.parse(text, "s.qmd", LANGS)
     assert '::: {.multicode data-source-line="5"}' in src.markdown
     assert (
-        '``` {.python .cell data-source-line="7" label="load-data" include="false"}\nx = 1\n```'
-        in src.markdown
+        '``` {#load-data .python .cell data-source-line="7" label="load-data" include="false"}'
+        "\nx = 1\n```" in src.markdown
     )
     (chunk,) = src.chunks
     assert (chunk.lang, chunk.line, chunk.code, chunk.label) == ("python", 7, "x = 1", "load-data")
@@ -148,7 +197,7 @@ def test_chunk_options_map_to_notebook_cells(tmp_path):
     assert cells["shows-an-error"]["metadata"] == {"tags": ["raises-exception"]}
     shown_only = [c for c in nb["cells"] if "never_run()" in "".join(c["source"])]
     assert [c["cell_type"] for c in shown_only] == ["markdown"]  # eval: false
-    unlabelled = notebook.cell_id("python", "print(answer)")
+    unlabelled = source.cell_id("python", "print(answer)")
     assert cells[unlabelled]["cell_type"] == "code"
     assert unlabelled.startswith("python-") and len(unlabelled) == len("python-") + 10
 
@@ -192,6 +241,7 @@ def test_committed_notebooks_show_no_machine_details():
             assert needle not in text, f"{path.name} contains {needle!r}"
 
 
+@pytest.mark.kernel
 def test_noop_rebuild_does_nothing_and_a_touched_session_rebuilds_alone(tmp_path):
     good = (ROOT / "sessions" / "01-two-languages.qmd").read_text()
     root = make_project(tmp_path, {"a": good, "b": good})
@@ -210,6 +260,7 @@ def test_noop_rebuild_does_nothing_and_a_touched_session_rebuilds_alone(tmp_path
     ]
 
 
+@pytest.mark.kernel
 def test_a_failing_cell_names_its_line_and_keeps_the_old_notebook(tmp_path):
     text = (HERE / "good" / "fails.qmd").read_text()
     root = make_project(tmp_path, {"fails": text})
@@ -225,6 +276,7 @@ def test_a_failing_cell_names_its_line_and_keeps_the_old_notebook(tmp_path):
     assert (root / "notebooks" / "r" / "fails.ipynb").exists()  # the other language still built
 
 
+@pytest.mark.kernel
 def test_nbval_fails_when_a_stored_output_changes(tmp_path):
     nb = json.loads((ROOT / "notebooks" / "python" / "01-two-languages.ipynb").read_text())
     for cell in nb["cells"]:
@@ -281,6 +333,7 @@ def test_a_qna_block_inside_a_language_tab_is_not_read_as_tabs(tmp_path, variant
     assert "in Python?" not in json.dumps(r["cells"])
 
 
+@pytest.mark.kernel
 def test_an_error_true_chunk_keeps_its_error_and_the_build_goes_on(tmp_path):
     root = make_project(tmp_path, {"options": (HERE / "good" / "options.qmd").read_text()})
     assert build.build(root, names=["options"], log=lambda _: None) == 0
@@ -288,4 +341,4 @@ def test_an_error_true_chunk_keeps_its_error_and_the_build_goes_on(tmp_path):
     cells = {c["id"]: c for c in nb["cells"]}
     assert [o["ename"] for o in cells["shows-an-error"]["outputs"]] == ["ZeroDivisionError"]
     assert not [c for c in nb["cells"] if "papermill" in json.dumps(c["metadata"])]
-    assert cells[notebook.cell_id("python", "print(answer)")]["outputs"][0]["text"] == ["42\n"]
+    assert cells[source.cell_id("python", "print(answer)")]["outputs"][0]["text"] == ["42\n"]
