@@ -72,7 +72,9 @@ def run_cli(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 def reported(lines: list[str], where: str, words: str) -> bool:
     """Whether a line reports `words` at `where` (``path:line``), the filter's tag aside."""
-    return any(re.match(re.escape(where) + r": (\[[\w-]+\] )?" + re.escape(words), x) for x in lines)
+    return any(
+        re.match(re.escape(where) + r": (\[[\w-]+\] )?" + re.escape(words), x) for x in lines
+    )
 
 
 def bad(name: str) -> bytes:
@@ -342,3 +344,76 @@ def test_an_error_true_chunk_keeps_its_error_and_the_build_goes_on(tmp_path):
     assert [o["ename"] for o in cells["shows-an-error"]["outputs"]] == ["ZeroDivisionError"]
     assert not [c for c in nb["cells"] if "papermill" in json.dumps(c["metadata"])]
     assert cells[source.cell_id("python", "print(answer)")]["outputs"][0]["text"] == ["42\n"]
+
+
+def test_logo_only_tab_headers_take_the_language_of_their_code(tmp_path):
+    root = make_project(tmp_path, {"logos": (HERE / "good" / "logo-tabs.qmd").read_text()})
+    for lang, code in (("python", "x = 1"), ("r", "x <- 1")):
+        nb = build.unexecuted(root / "sessions" / "logos.qmd", lang, root)
+        cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert ["".join(c["source"]) for c in cells] == [code]
+
+
+def test_shortcodes_are_expanded_and_a_missing_image_is_a_warning(tmp_path):
+    root = make_project(tmp_path, {"logos": (HERE / "good" / "logo-tabs.qmd").read_text()})
+    config = build.CourseConfig.load(root)
+    src = build.load_session(root / "sessions" / "logos.qmd", config, root)
+    assert [str(p) for p in src.problems] == [
+        f"sessions/logos.qmd:{line}: warning: image '{name}' not found (paths are relative to "
+        "the session's folder); the notebook shows its description instead"
+        for line, name in (
+            (6, "python-logo-only.png"),
+            (10, "r-logo-only.png"),
+            (16, "nowhere.png"),
+        )
+    ]
+    nb = build.unexecuted(root / "sessions" / "logos.qmd", "python", root)
+    text = json.dumps(nb["cells"])
+    assert "The module is QM101, taught in Quantitative Methods in R and Python." in text
+    assert "A missing picture" in text and "nowhere.png" not in text
+
+
+def test_the_missing_image_warning_is_printed_and_the_build_goes_on(tmp_path):
+    text = (HERE / "good" / "logo-tabs.qmd").read_text()
+    root = make_project(tmp_path, {"logos": text, "broken": bad("unclosed-div")})
+    result = run_cli(root, "build")
+    lines = result.stdout.splitlines()
+    assert "sessions/logos.qmd:16: warning: image 'nowhere.png' not found" in result.stdout
+    assert lines.index(next(x for x in lines if x.startswith("sessions/broken"))) < lines.index(
+        next(x for x in lines if x.startswith("sessions/logos"))
+    )  # sorted by file
+
+
+def test_a_session_builds_only_the_languages_it_has_code_in(tmp_path):
+    root = make_project(tmp_path, {"py": (HERE / "good" / "python-only.qmd").read_text()})
+    assert [job.name for job in build.targets(root)] == ["python/py"]
+
+
+def test_an_included_partial_is_part_of_the_notebook_and_of_its_hash(tmp_path):
+    root = make_project(tmp_path, {"main": (HERE / "good" / "with-partial.qmd").read_text()})
+    session = root / "sessions" / "main.qmd"
+    nb = build.unexecuted(session, "python", root)
+    text = json.dumps(nb["cells"])
+    assert text.index("Before the partial") < text.index("Text from the partial")
+    assert text.index("Text from the partial") < text.index("After the partial")
+    assert [c["id"] for c in nb["cells"] if c["cell_type"] == "code"] == ["from-partial"]
+    assert "{{<" not in text
+    (job,) = build.targets(root)
+    (root / "sessions" / "_partial.qmd").write_text("Changed partial.\n\n```{python}\nx = 2\n```\n")
+    (again,) = build.targets(root)
+    assert again.inputs_sha1 != job.inputs_sha1
+    assert not [j for j in build.targets(root) if j.session.name.startswith("_")]
+
+
+def test_repeated_chunks_get_numbered_ids_once_for_every_notebook(tmp_path):
+    text = (
+        "::: qna\n#### Question\nQ\n\n```{python}\nx = 1\n```\n#### Answer\nA\n\n"
+        "```{python}\nx = 1\n```\n:::\n\n```{python}\nx = 1\n```\n"
+    )
+    root = make_project(tmp_path, {"rep": text})
+    session = root / "sessions" / "rep.qmd"
+    base = source.cell_id("python", "x = 1")
+    ids = [c["id"] for c in build.unexecuted(session, "python", root)["cells"] if "outputs" in c]
+    assert ids == [base, f"{base}-3"]  # the answer's chunk (-2) is not in the download
+    answers = build.unexecuted(session, "python", root, variant=build.ANSWERS)
+    assert [c["id"] for c in answers["cells"] if "outputs" in c] == [base, f"{base}-2", f"{base}-3"]
