@@ -17,6 +17,15 @@ class Problem:
 
     Reads ``<path>:<line>: <message>`` so that editors and terminals can jump
     to the spot; sorts by file, then line.
+
+    Examples
+    --------
+    >>> str(Problem("sessions/01.qmd", 12, "duplicate chunk label 'x'"))
+    "sessions/01.qmd:12: duplicate chunk label 'x'"
+    >>> str(Problem("sessions/01.qmd", 0, "no code chunks", warning=True))
+    'sessions/01.qmd: warning: no code chunks'
+    >>> [p.line for p in sorted([Problem("b.qmd", 1), Problem("a.qmd", 9), Problem("a.qmd", 2)])]
+    [2, 9, 1]
     """
 
     path: str
