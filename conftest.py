@@ -47,9 +47,9 @@ def _collects_notebooks(config: pytest.Config) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     option = config.option
-    if hasattr(option, "nbval") and not (option.nbval or option.nbval_lax):
-        if _collects_notebooks(config):
-            option.nbval = True
+    off = hasattr(option, "nbval") and not (option.nbval or option.nbval_lax)
+    if off and _collects_notebooks(config):
+        option.nbval = True
     if getattr(option, "nbval", False) and not option.nbval_sanitize_with:
         option.nbval_sanitize_with = str(ROOT / "tests" / "nbval-sanitize.cfg")
 

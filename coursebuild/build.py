@@ -230,7 +230,7 @@ def build(
     convert.pandoc_path()  # found once, before the threads ask for it
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:  # pandoc runs in subprocesses
         converted = pool.map(lambda j: _convert(j, config, root), todo + checks)
-        for job, (nb, found) in zip(todo + checks, converted):
+        for job, (nb, found) in zip(todo + checks, converted, strict=True):
             if job in todo:
                 problems.update(found)
                 ready.append((job, nb))

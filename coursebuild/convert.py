@@ -11,8 +11,8 @@ go on; `to_ipynb` returns them with the notebook.
 from __future__ import annotations
 
 import copy
-import os
 import json
+import os
 import re
 import subprocess
 import tempfile

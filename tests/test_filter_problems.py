@@ -47,9 +47,9 @@ def test_every_div_problem_is_listed_then_the_render_stops_once(tmp_path):
     assert result.returncode != 0
     lines = result.stderr.splitlines()
     assert (
-        'sessions/s.qmd:1: [multicode] no tab for language "r", expected one tab per declared language: python (Python), r (R)'
-        in lines
-    )  # noqa: E501
+        'sessions/s.qmd:1: [multicode] no tab for language "r", '
+        "expected one tab per declared language: python (Python), r (R)"
+    ) in lines
     assert any(
         x.startswith('sessions/s.qmd:8: [multicode] unknown language "Julia"') for x in lines
     )
