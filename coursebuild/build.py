@@ -210,6 +210,7 @@ def build(
     log: Callable[[str], None] = print,
 ) -> int:
     """Build every stale notebook; return the number of failures (0: all good)."""
+    start = time.perf_counter()
     config = CourseConfig.load(root)
     shared = shared_sha1(config, root)
     sources = [load_session(path, config, root) for path in sessions(root, names)]
@@ -248,7 +249,11 @@ def build(
     if not todo:
         log("All notebooks are up to date.")
         return 0
-    return _run(ready, root, jobs, log)
+    log(f"Checked and converted {len(ready)} notebook(s) in {time.perf_counter() - start:.2f} s.")
+    start = time.perf_counter()
+    failures = _run(ready, root, jobs, log)
+    log(f"Executed {len(ready)} notebook(s) in {time.perf_counter() - start:.2f} s.")
+    return failures
 
 
 def _run(ready: list[tuple[Job, dict]], root: Path, jobs: int, log: Callable[[str], None]) -> int:

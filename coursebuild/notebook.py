@@ -36,15 +36,21 @@ def finish(raw: dict, source: Source, lang: str, inputs_sha1: str, shown: str) -
         elif text.strip():
             cells.append(_markdown(text))
     _number_markdown_ids(cells)
+    build = {
+        "inputs_sha1": inputs_sha1,
+        "language": lang,
+        "source": shown,
+        "source_sha1": source.sha1,
+    }
+    included = {
+        name: hashlib.sha1(data).hexdigest() for name, data in source.files.items() if name != shown
+    }
+    if included:  # the partials it includes: the site checks them like the source
+        build["includes_sha1"] = dict(sorted(included.items()))
     return {
         "cells": cells,
         "metadata": {
-            "coursebuild": {
-                "inputs_sha1": inputs_sha1,
-                "language": lang,
-                "source": shown,
-                "source_sha1": source.sha1,
-            },
+            "coursebuild": build,
             "kernelspec": KERNELS[lang],
             "language_info": LANGUAGE_INFO[lang],
         },

@@ -142,9 +142,15 @@ def load(
     return src
 
 
-def read(path: Path, languages: tuple[str, ...], display: str | None = None) -> Source:
+def read(
+    path: Path,
+    languages: tuple[str, ...],
+    display: str | None = None,
+    variables: dict | None = None,
+    config: dict | None = None,
+) -> Source:
     """Like `load`, but raise `BuildError` listing every error found."""
-    src = load(path, languages, display)
+    src = load(path, languages, display, variables, config)
     if src.errors:
         raise BuildError.of(src.errors)
     return src

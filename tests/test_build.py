@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -434,3 +435,13 @@ def test_one_build_reads_the_configuration_once_and_each_session_once(tmp_path, 
     assert build.build(root, log=lambda _: None) == 1  # c's error: converts a and b, runs none
     assert reads.count("_quarto.yml") == 1
     assert [reads.count(f"{name}.qmd") for name in "abc"] == [1, 1, 1]
+
+
+def test_a_notebook_records_the_hash_of_each_included_file(tmp_path):
+    root = make_project(tmp_path, {"main": (HERE / "good" / "with-partial.qmd").read_text()})
+    nb = build.unexecuted(root / "sessions" / "main.qmd", "python", root)
+    partial = (root / "sessions" / "_partial.qmd").read_bytes()
+    assert nb["metadata"]["coursebuild"]["includes_sha1"] == {
+        "sessions/_partial.qmd": hashlib.sha1(partial).hexdigest()
+    }
+    assert "includes_sha1" not in example("python")["metadata"]["coursebuild"]
