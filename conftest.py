@@ -4,7 +4,7 @@ Tiers (markers registered in pyproject.toml): ``unit`` (fast, no kernel),
 ``kernel`` (executes notebooks: a Jupyter kernel), ``r`` (needs R),
 ``browser`` (headless Chromium), ``quarto`` (the quarto binary). A test
 file or test may set its tier itself (``pytestmark = pytest.mark.kernel``);
-otherwise `TIERS` below gives it, and everything else is ``unit``. So
+otherwise the rules below give it, and everything else is ``unit``. So
 ``pytest -m unit`` is the quick loop and ``./course test`` runs every tier.
 
 nbval (which re-executes each committed notebook and compares its outputs)
@@ -25,14 +25,27 @@ ROOT = Path(__file__).resolve().parent
 collect_ignore_glob = ["tests/**/*.ipynb", "bench/*", ".venv/*"]
 
 TIER_NAMES = ("unit", "kernel", "r", "browser", "quarto")
-# Test files whose every test needs more than Python alone (by file name).
-TIERS = {
-    "test_helpers_r_parity.py": ("r",),
-    "test_session_parity.py": ("kernel", "r"),
-    "test_session_08.py": ("kernel",),
-    "test_site.py": ("browser", "quarto"),
-    "test_filters.py": ("browser",),
-}
+# What tells that a test needs more than Python: its file, its name, the
+# reason of a skipif marker, or a fixture it uses.
+BY_FILE = {"test_helpers_r_parity.py": ("r",)}
+BY_NAME = {"test_quarto_render_whole_site": ("quarto",)}
+BY_SKIP_REASON = {"chromium": ("browser",), "quarto": ("quarto",), "Rscript": ("r",)}
+BY_FIXTURE = {"lmer": ("r",)}  # lme4 through pymer4
+
+
+def _tiers(item: pytest.Item) -> set[str]:
+    if item.path.suffix == ".ipynb":  # an nbval cell: a kernel, R's for R notebooks
+        return {"kernel", "r"} if item.path.parent.name == "r" else {"kernel"}
+    tiers = set(BY_FILE.get(item.path.name, ()))
+    tiers.update(BY_NAME.get(getattr(item, "originalname", item.name), ()))
+    for mark in item.iter_markers("skipif"):
+        reason = str(mark.kwargs.get("reason", ""))
+        for word, found in BY_SKIP_REASON.items():
+            if word in reason:
+                tiers.update(found)
+    for fixture in getattr(item, "fixturenames", ()):
+        tiers.update(BY_FIXTURE.get(fixture, ()))
+    return tiers or {"unit"}
 
 
 def _collects_notebooks(config: pytest.Config) -> bool:
@@ -57,12 +70,6 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if any(item.get_closest_marker(name) for name in TIER_NAMES):
-            continue
-        if item.path.suffix == ".ipynb":  # an nbval cell: a kernel, R's for R notebooks
-            tiers: tuple[str, ...] = (
-                ("kernel", "r") if item.path.parent.name == "r" else ("kernel",)
-            )
-        else:
-            tiers = TIERS.get(item.path.name, ("unit",))
-        for tier in tiers:
+            continue  # the test set its tier itself
+        for tier in sorted(_tiers(item)):
             item.add_marker(tier)

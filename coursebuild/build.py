@@ -22,11 +22,10 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import convert, execute, notebook, source
+from . import source  # convert, execute, notebook: imported when there is work
 from .config import ROOT, CourseConfig
 from .errors import BuildError, Problem
 from .inputs import inputs_sha1, shared_sha1
@@ -151,6 +150,8 @@ def unexecuted(
 
 def _convert(job: Job, config: CourseConfig, root: Path) -> tuple[dict, list[Problem]]:
     """The unexecuted notebook of a job, and the problems the filters reported."""
+    from . import convert, notebook
+
     src = job.source
     assert src is not None
     if src.fatal:  # pandoc would only repeat the source's problems, confusingly
@@ -180,6 +181,8 @@ def _execute(job: Job, nb: dict, root: Path) -> tuple[dict, float]:
     at shutdown) goes to a temporary log rather than over the progress lines;
     its tail is shown only if the kernel itself fails.
     """
+    from . import execute
+
     start = time.perf_counter()
     job.output.parent.mkdir(parents=True, exist_ok=True)  # the kernel's working directory
     with tempfile.TemporaryFile() as log:
@@ -228,18 +231,23 @@ def build(
         if not src.chunks and not src.errors:
             checks.append(Job(src.path, config.languages[0], src.path, "", "", src))
     ready: list[tuple[Job, dict]] = []
-    convert.pandoc_path()  # found once, before the threads ask for it
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:  # pandoc runs in subprocesses
-        converted = pool.map(lambda j: _convert(j, config, root), todo + checks)
-        for job, (nb, found) in zip(todo + checks, converted, strict=True):
-            if job in todo:
-                problems.update(found)
-                ready.append((job, nb))
-                continue
-            problems.update(p for p in found if not p.warning)
-            if not found:
-                where = shown(job.session, root)
-                problems.add(Problem(where, 0, "no code chunks: no notebook is built", True))
+    if todo or checks:  # a no-op build starts no threads and asks pandoc nothing
+        from concurrent.futures import ThreadPoolExecutor
+
+        from . import convert
+
+        convert.pandoc_path()  # found once (it asks pandoc its version), before the threads
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:  # pandoc: subprocesses
+            converted = pool.map(lambda j: _convert(j, config, root), todo + checks)
+            for job, (nb, found) in zip(todo + checks, converted, strict=True):
+                if job in todo:
+                    problems.update(found)
+                    ready.append((job, nb))
+                    continue
+                problems.update(p for p in found if not p.warning)
+                if not found:
+                    where = shown(job.session, root)
+                    problems.add(Problem(where, 0, "no code chunks: no notebook is built", True))
     for problem in sorted(problems):
         log(str(problem))
     errors = [p for p in problems if not p.warning]
@@ -258,6 +266,10 @@ def build(
 
 def _run(ready: list[tuple[Job, dict]], root: Path, jobs: int, log: Callable[[str], None]) -> int:
     """Execute the converted notebooks; write each one that succeeds."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from . import execute, notebook
+
     failures = 0
     log(f"Executing {len(ready)} notebook(s) with {jobs} worker(s).")
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import BuildError
+from .errors import BuildError, load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,7 +78,7 @@ def _yaml_file(path: Path, root: Path) -> object:
     except (OSError, UnicodeDecodeError) as exc:
         raise BuildError(path.name, None, f"cannot read: {exc}") from exc
     try:
-        return yaml.safe_load(text) or {}
+        return load_yaml(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None

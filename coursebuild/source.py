@@ -36,7 +36,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from .errors import BuildError, Problem
+from .errors import BuildError, Problem, load_yaml
 
 FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>.*?)\s*$")
 CHUNK_INFO = re.compile(r"^\{(?P<lang>[A-Za-z][\w-]*)(?P<rest>[^}]*)\}$")
@@ -387,7 +387,7 @@ def _front_matter(lines: list[_Line], problems: list[Problem]) -> tuple[dict, in
         return {}, -1
     shown = lines[0].file
     try:
-        meta = yaml.safe_load("\n".join(x.text for x in lines[1:end])) or {}
+        meta = load_yaml("\n".join(x.text for x in lines[1:end])) or {}
     except yaml.YAMLError as exc:
         # Where the broken construct starts (an unclosed quote) beats where it was noticed.
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
@@ -443,7 +443,7 @@ def _chunk(lines, start, end, info, languages, problems) -> Chunk | None:
     options: dict = {}
     if option_lines:
         try:
-            options = yaml.safe_load("\n".join(option_lines)) or {}
+            options = load_yaml("\n".join(option_lines)) or {}
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             at = here.line + 1 + (mark.line if mark is not None else 0)
