@@ -135,7 +135,8 @@ def load(
     if text is None:
         return Source(path, "", {}, [], "", problems=problems, files=files, fatal=True)
     lines = _expand_includes(text, path, shown, problems, files, ())
-    src = _parse(lines, shown, languages, problems, variables or {}, config or {}, path)
+    shortcodes = None if variables is None and config is None else (variables or {}, config or {})
+    src = _parse(lines, shown, languages, problems, shortcodes, path)
     src.text = text
     src.files = files
     src.sha1 = hashlib.sha1(files[shown]).hexdigest()
@@ -160,7 +161,7 @@ def parse(text: str, shown: str, languages: tuple[str, ...], path: Path | None =
     """Check and rewrite `text` (no includes); raise `BuildError` listing its errors."""
     problems: list[Problem] = []
     lines = [_Line(t, shown, n) for n, t in enumerate(text.splitlines(), start=1)]
-    src = _parse(lines, shown, languages, problems, {}, {}, path or Path(shown))
+    src = _parse(lines, shown, languages, problems, None, path or Path(shown))
     src.text = text
     src.sha1 = hashlib.sha1(text.encode("utf-8")).hexdigest()
     if src.errors:
@@ -241,8 +242,12 @@ def _join(shown: str, relative: str) -> str:
     return "/".join(parts)
 
 
-def _parse(lines, shown, languages, problems, variables, config, path) -> Source:
-    """Check `lines` and rewrite them; see the module docstring."""
+def _parse(lines, shown, languages, problems, shortcodes, path) -> Source:
+    """Check `lines` and rewrite them; see the module docstring.
+
+    `shortcodes` is (variables, configuration) for ``var`` and ``meta``, or None to
+    leave shortcodes as written (a caller without a course configuration).
+    """
     meta, body_start = _front_matter(lines, problems)
     fatal = body_start < 0
     body_start = max(body_start, 0)
@@ -320,7 +325,7 @@ def _parse(lines, shown, languages, problems, variables, config, path) -> Source
                 + _div_attr(opener, here, shown)
             )
         else:
-            out.append(_prose(here, meta, variables, config, path, problems))
+            out.append(_prose(here, meta, shortcodes, path, problems))
         i += 1
     for here, _ in open_divs:
         problems.append(
@@ -505,10 +510,11 @@ def _div_attr(opener: re.Match, here: _Line, shown: str) -> str:
     return f"{{.{attr} {place}}}"
 
 
-def _prose(here: _Line, meta, variables, config, path, problems) -> str:
+def _prose(here: _Line, meta, shortcodes, path, problems) -> str:
     """A prose line with shortcodes expanded and missing images replaced by their text."""
     text = here.text
-    if "{{<" in text:
+    if "{{<" in text and shortcodes is not None:
+        variables, config = shortcodes
         text = SHORTCODE.sub(lambda m: _shortcode(m, here, meta, variables, config, problems), text)
     if "![" in text:
         text = IMAGE.sub(lambda m: _image(m, here, path, problems), text)
@@ -569,7 +575,7 @@ def _image(match: re.Match, here: _Line, path: Path, problems) -> str:
     src = match.group("src")
     if "://" in src or src.startswith(("data:", "/", "#")):
         return match.group(0)
-    if "{{<" not in src:  # (a shortcode left in the path is reported already)
+    if "{{<" not in src:  # (a shortcode left in the path is reported already, or kept)
         if (path.parent / src).is_file():
             return match.group(0)
         problems.append(

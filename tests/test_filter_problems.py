@@ -88,3 +88,22 @@ def test_a_tab_header_without_text_takes_the_language_of_its_code(tmp_path, head
     )
     assert result.returncode == 0, result.stderr
     assert '"x = 1"' in result.stdout and "x <- 1" not in result.stdout
+
+
+def test_a_multicode_block_nested_in_another_is_reported(tmp_path):
+    inner = (
+        '::: {.multicode data-source-line="4"}\n#### Python\n'
+        '``` {#c .python .cell data-source-line="6"}\ny = 1\n```\n'
+        '#### R\n``` {#d .r .cell data-source-line="9"}\ny <- 1\n```\n:::\n'
+    )
+    text = (
+        '::: {.multicode data-source-line="1"}\n#### Python\n'
+        '``` {#a .python .cell data-source-line="3"}\nx = 1\n```\n\n' + inner + "\n"
+        '#### R\n``` {#b .r .cell data-source-line="20"}\nx <- 1\n```\n:::\n'
+    )
+    result = run(tmp_path, text, COURSE)
+    assert result.returncode != 0
+    assert (
+        "sessions/s.qmd:4: [multicode] multicode block inside another multicode block "
+        "(sessions/s.qmd:1)"
+    ) in result.stderr

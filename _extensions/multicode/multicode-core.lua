@@ -76,14 +76,23 @@ end
 
 --- Stop handling this element: `<file>:<line>: [<tag>] <what>, expected <expected>`
 --- (`where` is a file name, `file:line`, or {file, block} from `where`).
-function M.fail(where, tag, what, expected)
+local function message(where, tag, what, expected)
   local prefix
   if type(where) == "table" then
     prefix = where.file .. ": [" .. tag .. "] " .. where.block .. ": "
   else
     prefix = where .. ": [" .. tag .. "] "
   end
-  error(prefix .. what .. ", expected " .. expected, 0)
+  return prefix .. what .. ", expected " .. expected
+end
+
+function M.fail(where, tag, what, expected)
+  error(message(where, tag, what, expected), 0)
+end
+
+--- Report a problem (same form as `fail`) without stopping the element at hand.
+function M.problem(where, tag, what, expected)
+  M.report(message(where, tag, what, expected))
 end
 
 --- Source file named in error messages: metadata `source-file`, else

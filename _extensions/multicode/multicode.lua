@@ -145,6 +145,26 @@ local function multicode(div)
   return block
 end
 
+--- A multicode block inside another one loses chunks (the outer block keeps
+--- one tab, the inner one was already reduced to its own): report it. Runs
+--- top-down, before the blocks are converted.
+local function nested(div)
+  if not div.classes:includes("multicode") then
+    return nil
+  end
+  local outer = core.where(file, div, "multicode", "(outer)")
+  div.content:walk({
+    Div = function(inner)
+      if inner.classes:includes("multicode") then
+        core.problem(core.where(file, inner, "multicode", "(nested)"), "multicode",
+          "multicode block inside another multicode block (" .. (type(outer) == "string" and outer or "above") .. ")",
+          "the outer block closed (':::') before this one opens")
+      end
+    end,
+  })
+  return nil
+end
+
 local function finish(doc)
   core.finish("multicode")
   if needs_assets then
@@ -155,6 +175,7 @@ end
 
 return {
   { Meta = read_options },
+  { traverse = "topdown", Div = nested },
   { Div = core.guard(multicode) },
   { Pandoc = finish },
 }
