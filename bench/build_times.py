@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -43,12 +44,14 @@ EXECUTION = re.compile(r"^Executed \d+ notebook\(s\) in (?P<s>[\d.]+) s\.$", re.
 @dataclass
 class Run:
     seconds: float
+    cpu_seconds: float  # user + system, of the build and all it started
     executed: list[str]
     kernel_seconds: float  # the build's execution phase (0 when nothing ran)
 
 
 def run_build(root: Path) -> Run:
     """Wall time of `python -m coursebuild build` (a fresh process, as a user runs it)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "coursebuild", "build", "--root", str(root)],
@@ -57,12 +60,14 @@ def run_build(root: Path) -> Run:
         cwd=ROOT,
     )
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if result.returncode != 0:
         sys.exit(f"build failed:\n{result.stdout}\n{result.stderr}")
     lines = result.stdout.splitlines()
     executed = [m.group("name") for m in map(EXECUTED.match, lines) if m]
     phase = EXECUTION.search(result.stdout)
-    return Run(seconds, executed, float(phase.group("s")) if phase else 0.0)
+    return Run(seconds, cpu, executed, float(phase.group("s")) if phase else 0.0)
 
 
 def session_text(n: int) -> str:
@@ -143,10 +148,15 @@ def bench(root: Path) -> tuple[list[tuple[str, Run]], str]:
 
 def report(label: str, rows: list[tuple[str, Run]], touched: str, outside_target: bool) -> bool:
     print(f"\n{label}")
-    print(f"{'step':44} {'seconds':>8} {'kernels':>8}  notebooks executed")
+    print(f"{'step':40} {'seconds':>8} {'kernels':>8} {'cpu':>6}  notebooks executed")
     for step, run in rows:
         names = ", ".join(run.executed) if len(run.executed) <= 4 else f"{len(run.executed)}"
-        print(f"{step:44} {run.seconds:8.2f} {run.kernel_seconds:8.2f}  {names or '-'}")
+        print(
+            f"{step:40} {run.seconds:8.2f} {run.kernel_seconds:8.2f} {run.cpu_seconds:6.2f}"
+            f"  {names or '-'}"
+        )
+    print("(seconds: wall time; kernels: the build's execution phase; cpu: user + system")
+    print(" time of the build and all it started, which a busy machine does not inflate)")
     clean, noop, touch = (run for _, run in rows)
     outside = clean.seconds - clean.kernel_seconds
     share = outside / clean.seconds
