@@ -445,3 +445,21 @@ def test_a_notebook_records_the_hash_of_each_included_file(tmp_path):
         "sessions/_partial.qmd": hashlib.sha1(partial).hexdigest()
     }
     assert "includes_sha1" not in example("python")["metadata"]["coursebuild"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("_quarto.yml", "multicode: [python\n", "_quarto.yml:2: invalid YAML"),
+        ("_quarto.yml", "project:\n  type: website\n", "_quarto.yml: multicode.languages must"),
+        ("_variables.yml", "module: {web: [\n", "_variables.yml:2: invalid YAML"),
+    ],
+)
+def test_a_broken_configuration_names_its_file_without_a_traceback(tmp_path, name, text, expected):
+    root = make_project(tmp_path, {"a": (HERE / "good" / "python-only.qmd").read_text()})
+    (root / name).write_text(text)
+    for command in ("build", "check"):
+        result = run_cli(root, command)
+        assert result.returncode == 1
+        assert result.stderr.startswith(expected), result.stderr
+        assert "Traceback" not in result.stderr
