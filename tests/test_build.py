@@ -463,3 +463,16 @@ def test_a_broken_configuration_names_its_file_without_a_traceback(tmp_path, nam
         assert result.returncode == 1
         assert result.stderr.startswith(expected), result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_a_shortcode_in_an_image_path_is_expanded_before_the_image_is_looked_for(tmp_path):
+    text = "# T\n\n![Logo]({{< var module.code >}}/logo.png)\n\n```{python}\nx = 1\n```\n"
+    root = make_project(tmp_path, {"img": text})
+    (root / "sessions" / "QM101").mkdir()
+    (root / "sessions" / "QM101" / "logo.png").write_bytes(
+        (ROOT / "_extensions" / "multicode" / "logos" / "python.svg").read_bytes()
+    )
+    config = build.CourseConfig.load(root)
+    src = build.load_session(root / "sessions" / "img.qmd", config, root)
+    assert src.problems == []
+    assert "![Logo](QM101/logo.png)" in src.markdown
