@@ -137,6 +137,7 @@ def load(
     lines = _expand_includes(text, path, shown, problems, files, ())
     shortcodes = None if variables is None and config is None else (variables or {}, config or {})
     src = _parse(lines, shown, languages, problems, shortcodes, path)
+    src.problems = _group_missing_images(src.problems)
     src.text = text
     src.files = files
     src.sha1 = hashlib.sha1(files[shown]).hexdigest()
@@ -519,6 +520,28 @@ def _prose(here: _Line, meta, shortcodes, path, problems) -> str:
     if "![" in text:
         text = IMAGE.sub(lambda m: _image(m, here, path, problems), text)
     return text
+
+
+def _group_missing_images(problems: list[Problem]) -> list[Problem]:
+    """One warning per missing image and file, at its first line, naming the other lines."""
+    first: dict[tuple[str, str], int] = {}
+    more: dict[int, list[int]] = {}
+    kept: list[Problem] = []
+    for problem in problems:
+        if problem.warning and problem.message.startswith("image '"):
+            key = (problem.path, problem.message)
+            if key in first:
+                more[first[key]].append(problem.line)
+                continue
+            first[key] = len(kept)
+            more[len(kept)] = []
+        kept.append(problem)
+    for index, lines in more.items():
+        if lines:
+            p = kept[index]
+            also = ", ".join(str(n) for n in lines)
+            kept[index] = Problem(p.path, p.line, f"{p.message} (also at lines {also})", True)
+    return kept
 
 
 def _shortcode(match: re.Match, here: _Line, meta, variables, config, problems) -> str:

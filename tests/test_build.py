@@ -476,3 +476,14 @@ def test_a_shortcode_in_an_image_path_is_expanded_before_the_image_is_looked_for
     src = build.load_session(root / "sessions" / "img.qmd", config, root)
     assert src.problems == []
     assert "![Logo](QM101/logo.png)" in src.markdown
+
+
+def test_a_missing_image_used_many_times_is_one_warning_naming_every_line(tmp_path):
+    text = "![](gone.png)\n\nText.\n\n![Again](gone.png)\n\n```{python}\nx = 1\n```\n"
+    root = make_project(tmp_path, {"img": text})
+    config = build.CourseConfig.load(root)
+    src = build.load_session(root / "sessions" / "img.qmd", config, root)
+    (problem,) = src.problems
+    assert (problem.line, problem.warning) == (1, True)
+    assert problem.message.startswith("image 'gone.png' not found")
+    assert problem.message.endswith("(also at lines 5)")

@@ -107,3 +107,12 @@ def test_a_multicode_block_nested_in_another_is_reported(tmp_path):
         "sessions/s.qmd:4: [multicode] multicode block inside another multicode block "
         "(sessions/s.qmd:1)"
     ) in result.stderr
+
+
+def test_a_qna_tab_header_without_text_says_how_to_fix_it(tmp_path):
+    text = '::: {.qna data-source-line="1"}\n#### ![](logo.png)\nText.\n:::\n'
+    result = run(tmp_path, text, COURSE)
+    assert (
+        'sessions/s.qmd:1: [qna] a tab header with no text (only an image?), expected "#### '
+        'Question" and "#### Answer" tabs (for one tab per language, use \'::: multicode\')'
+    ) in result.stderr

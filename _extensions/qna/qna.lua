@@ -103,6 +103,10 @@ local function parts(div, where)
   for _, tab in ipairs(tabs) do
     local name = pandoc.text.lower(tab.title)
     if name ~= "question" and name ~= "answer" then
+      if not tab.title:match("%S") then
+        core.fail(where, "qna", "a tab header with no text (only an image?)",
+          "\"#### Question\" and \"#### Answer\" tabs (for one tab per language, use '::: multicode')")
+      end
       core.fail(where, "qna", "unknown tab \"" .. tab.title .. "\"", "\"Question\" and \"Answer\" tabs only")
     end
     if found[name] then
