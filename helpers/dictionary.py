@@ -16,7 +16,7 @@ _DERIVED = {
     "gorard_segregation": "Gorard segregation index of the school's local authority: "
     "0.5 * sum over its state-funded secondary schools of |m_i/M - t_i/T|, with m the "
     "pupils ever eligible for FSM in the past 6 years (NUMFSMEVER) and t all pupils "
-    "(NORFSMEVER), January 2023 census (helpers.transforms.gorard_index)",
+    "(NORFSMEVER), January 2023 census (helpers.data.gorard_index)",
     "region_la": "Local authority within region, '<gor_name>:<LANAME>' (nested factor)",
     "gor_name": "Government office region name",
     "ADMPOL_PT": "Admissions policy (performance tables grouping: OTHER NON SEL, "
