@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"out of date: {job.output.relative_to(root)} (run ./course build)")
         return 1 if stale else 0
     except BuildError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
         return 1
 
 

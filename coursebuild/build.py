@@ -1,15 +1,18 @@
 """The build: every stale (session, language) pair becomes an executed notebook.
 
 A notebook is stale when the hash of its inputs (see `inputs`) differs from
-the one recorded in it. A session with ``::: qna`` blocks also gets an
-answers notebook per language, ``<session>.answers.ipynb``, executed with
-every answer in: the downloads keep the questions only (``qna.targets.ipynb``)
-and the website takes the answers' outputs from these.
+the one recorded in it. A session gets a notebook for each course language
+it has chunks in; one with ``::: qna`` blocks also gets an answers notebook
+per language, ``<session>.answers.ipynb``, executed with every answer in: the
+downloads keep the questions only (``qna.targets.ipynb``) and the website
+takes the answers' outputs from these.
 
-Stale notebooks are checked and converted first (fast, and every problem is
-reported before any kernel starts), then executed in parallel. Each notebook
-is written to a temporary file and renamed, so a failure leaves the previous
-notebook as it was.
+One build reads the course configuration once and each session once (with
+the files it includes). Stale notebooks are checked and converted first
+(fast), every problem of every selected session is reported at once, sorted
+and once each; if there is any error nothing is executed or written.
+Otherwise the notebooks are executed in parallel, each written to a
+temporary file and renamed, so a failure leaves the previous notebook as it was.
 """
 
 from __future__ import annotations
@@ -19,13 +22,12 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import convert, execute, notebook, source
+from . import source  # convert, execute, notebook: imported when there is work
 from .config import ROOT, CourseConfig
-from .errors import BuildError
+from .errors import BuildError, Problem
 from .inputs import inputs_sha1, shared_sha1
 
 ANSWERS = "answers"  # the variant with every qna answer in
@@ -33,13 +35,14 @@ ANSWERS = "answers"  # the variant with every qna answer in
 
 @dataclass
 class Job:
-    """One notebook to build."""
+    """One notebook to build, from its session as read once."""
 
     session: Path
     lang: str
     output: Path
     inputs_sha1: str
     variant: str = ""  # "" (the download) or ANSWERS
+    source: source.Source | None = None
 
     @property
     def name(self) -> str:
@@ -63,26 +66,59 @@ def output_path(session: Path, lang: str, root: Path = ROOT, variant: str = "") 
     return root / "notebooks" / lang / f"{session.stem}{suffix}.ipynb"
 
 
-def targets(root: Path = ROOT, names: Iterable[str] = ()) -> list[Job]:
+def shown(path: Path, root: Path) -> str:
+    """A path as messages and notebooks name it: relative to the course, with '/'."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def load_session(path: Path, config: CourseConfig, root: Path = ROOT) -> source.Source:
+    """Read and check one session (problems collected in the result)."""
+    return source.load(path, config.languages, shown(path, root), config.variables, config.quarto)
+
+
+def jobs_of(src: source.Source, config: CourseConfig, shared: str, root: Path = ROOT) -> list[Job]:
+    """The notebooks a session makes: one per language it uses, per variant."""
+    variants = ["", ANSWERS] if "qna" in src.divs else [""]
+    return [
+        Job(
+            src.path,
+            lang,
+            output_path(src.path, lang, root, variant),
+            inputs_sha1(src, f"{lang}.{variant}", shared),
+            variant,
+            src,
+        )
+        for variant in variants
+        for lang in src.languages(config.languages)
+    ]
+
+
+def targets(
+    root: Path = ROOT, names: Iterable[str] = (), config: CourseConfig | None = None
+) -> list[Job]:
     """Every notebook the sessions make, with the hash of its inputs now."""
-    config = CourseConfig.load(root)
-    shared = shared_sha1(root)  # once: every notebook shares it
-    jobs = []
-    for session in sessions(root, names):
-        variants = ["", ANSWERS] if source.has_div(session, "qna") else [""]
-        for variant in variants:
-            for lang in config.languages:
-                output = output_path(session, lang, root, variant)
-                inputs = inputs_sha1(session, f"{lang}.{variant}", shared)
-                jobs.append(Job(session, lang, output, inputs, variant))
-    return jobs
+    config = config or CourseConfig.load(root)
+    shared = shared_sha1(config, root)  # once: every notebook shares it
+    return [
+        job
+        for path in sessions(root, names)
+        for job in jobs_of(load_session(path, config, root), config, shared, root)
+    ]
 
 
-def plan(root: Path = ROOT, names: Iterable[str] = (), force: bool = False) -> list[Job]:
+def plan(
+    root: Path = ROOT,
+    names: Iterable[str] = (),
+    force: bool = False,
+    config: CourseConfig | None = None,
+) -> list[Job]:
     """The notebooks whose recorded inputs hash differs from their inputs now."""
     return [
         job
-        for job in targets(root, names)
+        for job in targets(root, names, config)
         if force or recorded_inputs(job.output) != job.inputs_sha1
     ]
 
@@ -99,28 +135,32 @@ def recorded_inputs(path: Path) -> str | None:
 def unexecuted(
     session: Path, lang: str, root: Path = ROOT, inputs: str | None = None, variant: str = ""
 ) -> dict:
-    """The notebook for `lang` before execution (checks the session on the way)."""
-    return _prepare(session, lang, root, inputs, variant)[0]
-
-
-def _prepare(
-    session: Path, lang: str, root: Path, inputs: str | None, variant: str = ""
-) -> tuple[dict, dict]:
-    """The unexecuted notebook, and the source line of each code cell's chunk."""
+    """The notebook for `lang` before execution; `BuildError` lists the session's errors."""
     config = CourseConfig.load(root)
-    shown = session.resolve().relative_to(root.resolve()).as_posix()
-    src = source.read(session, config.languages, shown)
-    raw = convert.to_ipynb(src, lang, config, root, answers=variant == ANSWERS)
+    src = load_session(session, config, root)
     if inputs is None:
-        inputs = next(
-            j.inputs_sha1
-            for j in targets(root, [session.stem])
-            if j.lang == lang and j.variant == variant
-        )
-    lines = {
-        notebook.cell_id(c.lang, c.code, c.label): c.line for c in src.chunks if c.lang == lang
-    }
-    return notebook.finish(raw, src, lang, inputs, shown), lines
+        inputs = inputs_sha1(src, f"{lang}.{variant}", shared_sha1(config, root))
+    job = Job(session, lang, output_path(session, lang, root, variant), inputs, variant, src)
+    nb, problems = _convert(job, config, root)
+    errors = [p for p in src.problems + problems if not p.warning]
+    if errors:
+        raise BuildError.of(errors)
+    return nb
+
+
+def _convert(job: Job, config: CourseConfig, root: Path) -> tuple[dict, list[Problem]]:
+    """The unexecuted notebook of a job, and the problems the filters reported."""
+    from . import convert, notebook
+
+    src = job.source
+    assert src is not None
+    if src.fatal:  # pandoc would only repeat the source's problems, confusingly
+        return {}, []
+    raw, problems = convert.to_ipynb(src, job.lang, config, root, answers=job.variant == ANSWERS)
+    if [p for p in problems if not p.warning]:
+        # A div left unconverted makes the later filters warn about it: noise.
+        return {}, [p for p in problems if not p.warning]
+    return notebook.finish(raw, src, job.lang, job.inputs_sha1, shown(src.path, root)), problems
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -141,6 +181,8 @@ def _execute(job: Job, nb: dict, root: Path) -> tuple[dict, float]:
     at shutdown) goes to a temporary log rather than over the progress lines;
     its tail is shown only if the kernel itself fails.
     """
+    from . import execute
+
     start = time.perf_counter()
     job.output.parent.mkdir(parents=True, exist_ok=True)  # the kernel's working directory
     with tempfile.TemporaryFile() as log:
@@ -171,22 +213,64 @@ def build(
     log: Callable[[str], None] = print,
 ) -> int:
     """Build every stale notebook; return the number of failures (0: all good)."""
-    todo = plan(root, names, force)
+    start = time.perf_counter()
+    config = CourseConfig.load(root)
+    shared = shared_sha1(config, root)
+    sources = [load_session(path, config, root) for path in sessions(root, names)]
+    todo = [
+        job
+        for src in sources
+        for job in jobs_of(src, config, shared, root)
+        if force or recorded_inputs(job.output) != job.inputs_sha1
+    ]
+    building = {job.session for job in todo}
+    problems: set[Problem] = set()
+    checks = []  # sessions without notebooks are still checked, by one conversion
+    for src in sources:  # errors always; warnings of the sessions being built
+        problems.update(p for p in src.problems if not p.warning or src.path in building)
+        if not src.chunks and not src.errors:
+            checks.append(Job(src.path, config.languages[0], src.path, "", "", src))
+    ready: list[tuple[Job, dict]] = []
+    if todo or checks:  # a no-op build starts no threads and asks pandoc nothing
+        from concurrent.futures import ThreadPoolExecutor
+
+        from . import convert
+
+        convert.pandoc_path()  # found once (it asks pandoc its version), before the threads
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:  # pandoc: subprocesses
+            converted = pool.map(lambda j: _convert(j, config, root), todo + checks)
+            for job, (nb, found) in zip(todo + checks, converted, strict=True):
+                if job in todo:
+                    problems.update(found)
+                    ready.append((job, nb))
+                    continue
+                problems.update(p for p in found if not p.warning)
+                if not found:
+                    where = shown(job.session, root)
+                    problems.add(Problem(where, 0, "no code chunks: no notebook is built", True))
+    for problem in sorted(problems):
+        log(str(problem))
+    errors = [p for p in problems if not p.warning]
+    if errors:
+        log(f"{len(errors)} error(s): nothing was built; fix them and run the build again.")
+        return len(errors)
     if not todo:
         log("All notebooks are up to date.")
         return 0
+    log(f"Checked and converted {len(ready)} notebook(s) in {time.perf_counter() - start:.2f} s.")
+    start = time.perf_counter()
+    failures = _run(ready, root, jobs, log)
+    log(f"Executed {len(ready)} notebook(s) in {time.perf_counter() - start:.2f} s.")
+    return failures
+
+
+def _run(ready: list[tuple[Job, dict]], root: Path, jobs: int, log: Callable[[str], None]) -> int:
+    """Execute the converted notebooks; write each one that succeeds."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from . import execute, notebook
+
     failures = 0
-    ready: list[tuple[Job, dict]] = []
-    lines: dict[str, dict] = {}
-    for job in todo:  # convert everything first: source errors show before any kernel runs
-        try:
-            nb, lines[job.name] = _prepare(
-                job.session, job.lang, root, job.inputs_sha1, job.variant
-            )
-            ready.append((job, nb))
-        except BuildError as exc:
-            log(f"error: {exc}")
-            failures += 1
     log(f"Executing {len(ready)} notebook(s) with {jobs} worker(s).")
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {pool.submit(_execute, job, nb, root): job for job, nb in ready}
@@ -195,9 +279,8 @@ def build(
             try:
                 executed, seconds = future.result()
             except execute.ExecutionFailed as exc:
-                where = f"{job.session.relative_to(root).as_posix()}"
-                line = lines[job.name].get(exc.cell)
-                where += f":{line}" if line else ""
+                chunk = next((c for c in job.source.chunks if c.id == exc.cell), None)
+                where = f"{chunk.file}:{chunk.line}" if chunk else shown(job.session, root)
                 cell = f" in cell '{exc.cell}'" if exc.cell else ""
                 log(f"[{done}/{len(ready)}] {job.name}: FAILED{cell}\n  {where}: {exc.message}")
                 failures += 1

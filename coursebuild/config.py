@@ -1,4 +1,8 @@
-"""Course configuration, read from `_quarto.yml` (the site and the build share it)."""
+"""Course configuration, read once per build from `_quarto.yml` (and `_variables.yml`).
+
+The site and the build share `_quarto.yml`; `CourseConfig.load` is the one
+place that parses it and checks the declared languages.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,13 @@ from pathlib import Path
 
 import yaml
 
-from .errors import BuildError
+from .errors import BuildError, load_yaml
+from .filters import notebook_filters
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The keys of `_quarto.yml` the filters read as metadata (and the build hashes).
+COURSE_KEYS = ("course", "multicode", "qna")
 
 # Jupyter kernel and language_info of each language the course can declare.
 KERNELS: dict[str, dict[str, str]] = {
@@ -27,26 +35,54 @@ class CourseConfig:
     """What the build needs from `_quarto.yml`."""
 
     languages: tuple[str, ...]
-    metadata: dict  # the course/multicode/qna keys, passed to pandoc as metadata
+    metadata: dict  # the COURSE_KEYS, passed to pandoc as metadata
+    quarto: dict  # all of `_quarto.yml`, for `{{< meta key >}}`
+    variables: dict  # `_variables.yml`, for `{{< var key >}}`
+    filters: tuple[str, ...] = ()  # the build's Lua filters, in order (coursebuild.filters)
 
     @classmethod
     def load(cls, root: Path = ROOT) -> CourseConfig:
         path = root / "_quarto.yml"
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise BuildError(path, mark.line + 1 if mark else None, f"invalid YAML: {exc}") from exc
+        data = _yaml_file(path, root)
+        if not isinstance(data, dict):
+            raise BuildError("_quarto.yml", None, "must be a YAML mapping (key: value lines)")
+        variables_file = root / "_variables.yml"
+        variables = _yaml_file(variables_file, root) if variables_file.exists() else {}
         multicode = data.get("multicode") or {}
         languages = tuple(str(lang).lower() for lang in multicode.get("languages") or [])
         if not languages:
-            raise BuildError(path, None, "multicode.languages must list the course's languages")
+            raise BuildError(
+                "_quarto.yml",
+                None,
+                "multicode.languages must list the course's languages, e.g. "
+                "'multicode: {languages: [python, r]}'",
+            )
         unknown = [lang for lang in languages if lang not in KERNELS]
         if unknown:
             raise BuildError(
-                path,
+                "_quarto.yml",
                 None,
                 f"no Jupyter kernel known for language(s) {unknown}; known: {sorted(KERNELS)}",
             )
-        metadata = {key: data[key] for key in ("course", "multicode", "qna") if key in data}
-        return cls(languages=languages, metadata=metadata)
+        metadata = {key: data[key] for key in COURSE_KEYS if key in data}
+        return cls(
+            languages=languages,
+            metadata=metadata,
+            quarto=data,
+            variables=variables if isinstance(variables, dict) else {},
+            filters=notebook_filters(root, data),
+        )
+
+
+def _yaml_file(path: Path, root: Path) -> object:
+    """A YAML file's content; a syntax error names the file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BuildError(path.name, None, f"cannot read: {exc}") from exc
+    try:
+        return load_yaml(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise BuildError(path.relative_to(root).as_posix(), line, f"invalid YAML: {exc}") from exc

@@ -1,14 +1,18 @@
 """Turn a checked session into one unexecuted notebook per language, with pandoc.
 
 Pandoc 3 (from PyPI's pypandoc-binary: Debian's 2.17 is too old) reads the
-preprocessed markdown and runs the project's Lua filters: the multicode and
-qna extensions (the same code the website uses) and `filters/cells.lua`.
+markdown `coursebuild.source` wrote and runs the project's Lua filters: the
+multicode and qna extensions (the same code the website uses) and
+`filters/cells.lua`. The filters report every problem as a
+``<file>:<line>: [<filter>] ...`` line on stderr (``collect-problems``) and
+go on; `to_ipynb` returns them with the notebook.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import subprocess
 import tempfile
@@ -18,16 +22,15 @@ from pathlib import Path
 import yaml
 
 from .config import ROOT, CourseConfig
-from .errors import BuildError
-from .filters import notebook_filters
+from .errors import Problem
 from .source import Source
 
-# `_quarto.yml`'s filters: list, in its order, then filters/cells.lua (see
-# coursebuild.filters): the order is declared there once.
-FILTERS = notebook_filters(ROOT)
-# Lua errors carry "<file>:<line>: [filter] message"; keep that line only.
-LUA_ERROR = re.compile(
-    r"(?P<file>[^\s:]+):(?P<line>\d+): (?P<msg>\[[\w-]+\].*)$|(?P<bare>\[[\w-]+\].*)$",
+# The filters' problem lines: "[WARNING] " for a warning, then
+# "<file>[:<line>]: [filter] message" (or "[filter] message" alone); a problem
+# raised with Lua's assert starts with the raising "<file>.lua:<n>: ", skipped.
+PROBLEM = re.compile(
+    r"^(?:\S+\.lua:\d+: )?(?P<warning>\[WARNING\] )?(?:(?P<file>[^\s:]+)(?::(?P<line>\d+))?: )?"
+    r"(?P<msg>\[(?!WARNING\]|INFO\])[\w-]+\] .*)$",
     re.MULTILINE,
 )
 
@@ -42,24 +45,29 @@ def pandoc_path() -> str:
 
 def to_ipynb(
     source: Source, lang: str, config: CourseConfig, root: Path = ROOT, answers: bool = False
-) -> dict:
-    """Run pandoc with the filters on `source` for `lang`; return the notebook JSON.
+) -> tuple[dict, list[Problem]]:
+    """Run pandoc with the filters on `source` for `lang`; return the notebook JSON
+    and the problems the filters reported.
 
     With `answers`, every qna block keeps question and answer (unless a block
     says otherwise itself): the variant the website takes answer outputs from.
     """
+    shown = _shown(source, root)
     meta = copy.deepcopy(config.metadata)
     if answers:
         qna = meta.setdefault("qna", {})
         qna.setdefault("targets", {})["ipynb"] = "both"
     meta["multicode-keep"] = lang
-    meta["source-file"] = _shown(source, root)
+    meta["source-file"] = shown
+    meta["collect-problems"] = True
     with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False, encoding="utf-8") as tmp:
         yaml.safe_dump(meta, tmp)
         meta_file = Path(tmp.name)
     try:
         cmd = [pandoc_path(), "--from=markdown", "--to=ipynb", f"--metadata-file={meta_file}"]
-        cmd += [f"--lua-filter={root / f}" for f in FILTERS]
+        # Images are found beside the session, as Quarto finds them.
+        cmd += [f"--resource-path={source.path.parent.resolve()}{os.pathsep}."]
+        cmd += [f"--lua-filter={root / f}" for f in config.filters]
         result = subprocess.run(
             cmd,
             input=source.markdown,
@@ -70,23 +78,31 @@ def to_ipynb(
         )
     finally:
         meta_file.unlink(missing_ok=True)
+    problems = problems_in(result.stderr, shown)
     if result.returncode != 0:
-        raise _pandoc_error(result.stderr, _shown(source, root))
-    return json.loads(result.stdout)
+        if not [p for p in problems if not p.warning]:
+            problems.append(Problem(shown, 0, "pandoc failed: " + result.stderr.strip()))
+        return {}, problems
+    return json.loads(result.stdout), problems
 
 
-def _pandoc_error(stderr: str, shown: str) -> BuildError:
-    """The filter's own message (with its file and line) if there is one, else pandoc's."""
-    found = LUA_ERROR.search(stderr)
-    if found is None:
-        return BuildError(shown, None, "pandoc failed: " + stderr.strip())
-    if found.group("bare"):
-        return BuildError(shown, None, found.group("bare").strip())
-    return BuildError(found.group("file"), int(found.group("line")), found.group("msg").strip())
+def problems_in(stderr: str, shown: str) -> list[Problem]:
+    """The problems the filters reported on stderr, as `Problem`s."""
+    found = []
+    for match in PROBLEM.finditer(stderr):
+        found.append(
+            Problem(
+                match.group("file") or shown,
+                int(match.group("line") or 0),
+                match.group("msg").strip(),
+                warning=bool(match.group("warning")),
+            )
+        )
+    return found
 
 
 def _shown(source: Source, root: Path) -> str:
     try:
-        return str(source.path.resolve().relative_to(root))
+        return source.path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return source.path.name

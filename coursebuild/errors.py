@@ -1,18 +1,81 @@
-"""The one error type of the build: it names the file and line at fault."""
+"""Problems in a course's sources, each naming the file and line at fault.
+
+Every step of the build collects `Problem`s rather than stopping at the
+first, so one run reports everything an author has to fix; `BuildError`
+carries them to the command line, which prints them sorted, once each.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import yaml
+
+# libyaml's parser when PyYAML has it: a no-op build parses every session's
+# front matter and chunk options, and the pure-Python parser is most of its time.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(text: str) -> object:
+    """`yaml.safe_load`, with libyaml when available (same errors, with marks)."""
+    return yaml.load(text, Loader=_LOADER)  # noqa: S506 (a safe loader)
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong (or, with `warning`, worth knowing) at ``path:line``.
+
+    Reads ``<path>:<line>: <message>`` so that editors and terminals can jump
+    to the spot; sorts by file, then line.
+
+    Examples
+    --------
+    >>> str(Problem("sessions/01.qmd", 12, "duplicate chunk label 'x'"))
+    "sessions/01.qmd:12: duplicate chunk label 'x'"
+    >>> str(Problem("sessions/01.qmd", 0, "no code chunks", warning=True))
+    'sessions/01.qmd: warning: no code chunks'
+    >>> [p.line for p in sorted([Problem("b.qmd", 1), Problem("a.qmd", 9), Problem("a.qmd", 2)])]
+    [2, 9, 1]
+    """
+
+    path: str
+    line: int = 0  # 0: the file as a whole
+    message: str = ""
+    warning: bool = False
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {'warning: ' if self.warning else ''}{self.message}"
+
 
 class BuildError(Exception):
-    """A problem in a session source (or its build) that the author must fix.
+    """The build cannot go on: one or more problems the author must fix.
 
-    The message reads ``<file>:<line>: <what is wrong>`` so that editors and
-    terminals can jump to the spot.
+    ``BuildError(path, line, message)`` for one problem, or
+    ``BuildError.of(problems)`` for many; ``str()`` lists them sorted.
     """
 
     def __init__(self, path: object, line: int | None, message: str) -> None:
-        self.path = str(path)
-        self.line = line
-        self.message = message
-        where = f"{self.path}:{line}" if line else self.path
-        super().__init__(f"{where}: {message}")
+        self.problems = [Problem(str(path), line or 0, message)]
+        super().__init__(str(self.problems[0]))
+
+    @property
+    def path(self) -> str:
+        return self.problems[0].path
+
+    @property
+    def line(self) -> int | None:
+        return self.problems[0].line or None
+
+    @property
+    def message(self) -> str:
+        return self.problems[0].message
+
+    @classmethod
+    def of(cls, problems: Iterable[Problem]) -> BuildError:
+        found = sorted(set(problems))
+        error = cls(found[0].path, found[0].line, found[0].message)
+        error.problems = found
+        error.args = ("\n".join(str(p) for p in found),)
+        return error

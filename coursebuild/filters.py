@@ -19,10 +19,14 @@ from .errors import BuildError
 NOTEBOOK_ONLY = "filters/cells.lua"
 
 
-def declared(root: Path) -> list[str]:
-    """`_quarto.yml`'s ``filters:`` entries as written (``quarto`` included)."""
+def declared(root: Path, config: dict | None = None) -> list[str]:
+    """`_quarto.yml`'s ``filters:`` entries as written (``quarto`` included).
+
+    `config` is `_quarto.yml` already loaded (read here when not given).
+    """
     path = root / "_quarto.yml"
-    config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if config is None:
+        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     names = []
     for entry in config.get("filters") or []:
         name = entry if isinstance(entry, str) else (entry or {}).get("path")
@@ -51,7 +55,8 @@ def lua_files(root: Path, name: str) -> list[str]:
     return found
 
 
-def notebook_filters(root: Path) -> tuple[str, ...]:
+def notebook_filters(root: Path, config: dict | None = None) -> tuple[str, ...]:
     """The notebook build's filters: `_quarto.yml`'s list (without ``quarto``), then cells."""
-    files = [f for name in declared(root) if name != "quarto" for f in lua_files(root, name)]
+    names = declared(root, config)
+    files = [f for name in names if name != "quarto" for f in lua_files(root, name)]
     return (*files, NOTEBOOK_ONLY)

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from .config import ROOT, CourseConfig
+from .source import Source
 
 # Everything besides the session source that can change a notebook: the
 # filters the build runs, the build steps, the helpers and the data registry,
@@ -22,6 +23,7 @@ SHARED_INPUTS = (
     "_extensions/multicode/*.lua",
     "_extensions/qna/*.lua",
     "filters/*.lua",
+    "_variables.yml",
     "coursebuild/config.py",
     "coursebuild/source.py",
     "coursebuild/convert.py",
@@ -45,13 +47,12 @@ def shared_files(root: Path = ROOT) -> list[Path]:
     return sorted(found)
 
 
-def shared_sha1(root: Path = ROOT) -> str:
+def shared_sha1(config: CourseConfig, root: Path = ROOT) -> str:
     """Hash of everything every notebook depends on: the course keys and the shared files.
 
     Computed once per build and combined with each session in `inputs_sha1`.
     """
-    config = CourseConfig.load(root).metadata
-    digest = hashlib.sha1(json.dumps(config, sort_keys=True).encode() + b"\0")
+    digest = hashlib.sha1(json.dumps(config.metadata, sort_keys=True).encode() + b"\0")
     for path in shared_files(root):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
@@ -59,8 +60,9 @@ def shared_sha1(root: Path = ROOT) -> str:
     return digest.hexdigest()
 
 
-def inputs_sha1(source: Path, variant: str, shared: str) -> str:
-    """Hash of one notebook's inputs: its session's bytes, its variant, the shared hash."""
+def inputs_sha1(source: Source, variant: str, shared: str) -> str:
+    """Hash of one notebook's inputs: its session and every file it includes, its variant,
+    the shared hash."""
     digest = hashlib.sha1(f"{variant}\0{shared}\0".encode())
-    digest.update(source.read_bytes())
+    digest.update(source.files_sha1.encode())
     return digest.hexdigest()

@@ -1,9 +1,10 @@
 """Make pandoc's notebook deterministic and runnable: ids, kernel, tags, metadata.
 
-Pandoc gives unlabelled cells random ids and no kernelspec. Here every cell
-gets an id that depends only on its content (so rebuilding an unchanged
-session is byte-identical, and the website finds a chunk's outputs by the
-same id) and the kernelspec of its language; the tags filters/cells.lua gave
+Code cells keep the id their chunk was given once, in `coursebuild.source`,
+and carried through pandoc (the code block's ``#id``); markdown cells, to
+which pandoc gives random ids, get ``md-<sha1 of their text>[:10]`` (repeats
+numbered), so rebuilding an unchanged session is byte-identical. Every
+notebook gets the kernelspec of its language; the tags filters/cells.lua gave
 a cell (from its chunk options) are kept, and ``setup`` cells
 (``include: false``) get their source hidden.
 """
@@ -15,53 +16,41 @@ import json
 
 from .config import KERNELS, LANGUAGE_INFO
 from .errors import BuildError
-from .source import Chunk, Source
+from .source import Source
 
 NBFORMAT, NBFORMAT_MINOR = 4, 5
 
 
-def cell_id(lang: str, code: str, label: str | None = None) -> str:
-    """The id of a chunk's cell: its label, else ``<lang>-<sha1 of its code>[:10]``.
-
-    The code is the chunk's text without ``#|`` lines, trailing white space
-    stripped; the website's notebook-outputs filter computes the same id.
-
-    Examples
-    --------
-    >>> cell_id("python", "x = 1", label="setup")
-    'setup'
-    >>> cell_id("r", "x <- 1")
-    'r-2b10b2d0ba'
-    """
-    if label:
-        return label
-    return f"{lang}-{_sha1(code.rstrip())[:10]}"
-
-
 def finish(raw: dict, source: Source, lang: str, inputs_sha1: str, shown: str) -> dict:
     """Turn pandoc's notebook for `lang` into the notebook the build writes."""
-    chunks = [c for c in source.chunks if c.lang == lang]
+    ids = {c.id for c in source.chunks if c.lang == lang}
     cells = []
     if source.meta.get("title"):
         cells.append(_markdown(_title_cell(source.meta)))
-    next_chunk = 0
     for cell in raw.get("cells", []):
         text = _text(cell.get("source", ""))
         if cell.get("cell_type") == "code":
-            chunk, next_chunk = _match(chunks, next_chunk, text, shown, lang)
-            cells.append(_code(chunk, text, cell.get("metadata", {}).get("tags", [])))
+            if cell.get("id") not in ids:  # cells.lua makes code cells from chunks only
+                raise BuildError(shown, None, f"{lang} notebook: a code cell has no chunk id")
+            cells.append(_code(cell["id"], text, cell.get("metadata", {}).get("tags", [])))
         elif text.strip():
             cells.append(_markdown(text))
-    _unique_ids(cells)
+    _number_markdown_ids(cells)
+    build = {
+        "inputs_sha1": inputs_sha1,
+        "language": lang,
+        "source": shown,
+        "source_sha1": source.sha1,
+    }
+    included = {
+        name: hashlib.sha1(data).hexdigest() for name, data in source.files.items() if name != shown
+    }
+    if included:  # the partials it includes: the site checks them like the source
+        build["includes_sha1"] = dict(sorted(included.items()))
     return {
         "cells": cells,
         "metadata": {
-            "coursebuild": {
-                "inputs_sha1": inputs_sha1,
-                "language": lang,
-                "source": shown,
-                "source_sha1": source.sha1,
-            },
+            "coursebuild": build,
             "kernelspec": KERNELS[lang],
             "language_info": LANGUAGE_INFO[lang],
         },
@@ -75,15 +64,7 @@ def dumps(notebook: dict) -> str:
     return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _match(chunks: list[Chunk], start: int, text: str, shown: str, lang: str):
-    """The chunk a code cell came from: the next chunk of this language with its code."""
-    for k in range(start, len(chunks)):
-        if chunks[k].code.rstrip() == text.rstrip():
-            return chunks[k], k + 1
-    raise BuildError(shown, None, f"{lang} notebook: a code cell matches no chunk:\n{text[:200]}")
-
-
-def _code(chunk: Chunk, text: str, tags: list[str]) -> dict:
+def _code(cell_id: str, text: str, tags: list[str]) -> dict:
     """A code cell; its tags come from filters/cells.lua (the chunk options' mapping)."""
     metadata: dict = {}
     if "setup" in tags:  # include: false
@@ -93,7 +74,7 @@ def _code(chunk: Chunk, text: str, tags: list[str]) -> dict:
     return {
         "cell_type": "code",
         "execution_count": None,
-        "id": cell_id(chunk.lang, chunk.code, chunk.label),
+        "id": cell_id,
         "metadata": metadata,
         "outputs": [],
         "source": _lines(text),
@@ -116,16 +97,16 @@ def _title_cell(meta: dict) -> str:
     return text
 
 
-def _unique_ids(cells: list[dict]) -> None:
-    """Repeated content gives repeated ids: suffix -2, -3, ... in order."""
-    seen: dict[str, int] = {}
+def _number_markdown_ids(cells: list[dict]) -> None:
+    """Repeated markdown text gives repeated ids: suffix -2, -3, ... in order."""
+    seen: dict[str, int] = {c["id"]: 1 for c in cells if c["cell_type"] == "code"}
     for cell in cells:
+        if cell["cell_type"] == "code":
+            continue
         base = cell["id"]
-        if base in seen:
-            seen[base] += 1
+        seen[base] = seen.get(base, 0) + 1
+        if seen[base] > 1:
             cell["id"] = f"{base}-{seen[base]}"
-        else:
-            seen[base] = 1
 
 
 def _text(source: str | list[str]) -> str:

@@ -8,12 +8,15 @@ Notebook build only, after multicode.lua and qna.lua, writing ipynb:
            --lua-filter filters/cells.lua \
            -M multicode-keep=python -t ipynb ...
 
-Input: chunks as the build's preprocessor writes them,
-``` {.python .cell data-source-line="12" label="fit" eval="false" ...}.
+Input: chunks as `coursebuild.source` writes them,
+``` {#fit .python .cell data-source-line="12" label="fit" eval="false" ...}.
+The block's identifier is the chunk's cell id, given once by coursebuild.source
+(its label, else `<lang>-<sha1 of its code>[:10]`, repeats numbered): it
+becomes the cell's id (`Div.cell.code#id`; pandoc writes it as the cell id).
 Chunk options, for the kept language L (metadata `multicode-keep`):
 
-- label: "x"       -> the cell id (`Div.cell.code#x`; pandoc writes it as id);
-                      a label `parameters` or `parameters-*` also tags it `parameters`
+- label: "x"       -> the id already; a label `parameters` or `parameters-*`
+                      also tags the cell `parameters`
 - tags: [a, b]     -> the cell's tags (`parameters`: papermill's parameters cell)
 - include: false   -> still a code cell (it runs), tagged `setup`
 - error: true      -> tagged `raises-exception` (the build keeps its error)
@@ -39,10 +42,17 @@ local core = dofile(pandoc.path.join({
 }))
 
 local keep
+local file
 local others = {}
 
+--- `file:line` of a block placed by coursebuild.source, for warnings.
+local function place(block)
+  local line = block.attributes["data-source-line"] or "?"
+  return (block.attributes["data-source-file"] or file) .. ":" .. line
+end
+
 local function read_options(meta)
-  local file = core.source_file(meta)
+  file = core.source_file(meta)
   if not meta["multicode-keep"] then
     error(file .. ": [cells] metadata multicode-keep is not set, expected the notebook's language", 0)
   end
@@ -87,8 +97,8 @@ local function cell(block)
         return {}
       end
     end
-    core.warn("[cells] chunk of undeclared language {" .. table.concat(block.classes, " ")
-      .. "} near line " .. (block.attributes["data-source-line"] or "?") .. " left as code text")
+    core.warn(place(block) .. ": [cells] chunk of undeclared language {"
+      .. table.concat(block.classes, " ") .. "} left as code text")
     return pandoc.CodeBlock(block.text, pandoc.Attr("", { block.classes[1] }))
   end
   local attrs = block.attributes
@@ -101,7 +111,7 @@ local function cell(block)
   if #tags > 0 then
     cell_attributes.tags = pandoc.json.encode(tags)
   end
-  return pandoc.Div({ code }, pandoc.Attr(attrs.label or "", { "cell", "code" }, cell_attributes))
+  return pandoc.Div({ code }, pandoc.Attr(block.identifier, { "cell", "code" }, cell_attributes))
 end
 
 --- pandoc writes a code cell nested in another div as markdown: say so.
@@ -116,9 +126,9 @@ local function nested(div)
     end,
   })
   if found then
-    core.warn("[cells] code cell inside div " .. (div.identifier ~= "" and "#" .. div.identifier or "")
-      .. "." .. table.concat(div.classes, ".")
-      .. " (line " .. (div.attributes["data-source-line"] or "?") .. ") becomes markdown in the notebook")
+    core.warn(place(div) .. ": [cells] code cell inside div "
+      .. (div.identifier ~= "" and "#" .. div.identifier or "") .. "." .. table.concat(div.classes, ".")
+      .. " becomes markdown in the notebook")
     return nil, false
   end
   return nil

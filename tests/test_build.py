@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -17,31 +19,46 @@ from coursebuild.errors import BuildError
 
 HERE = Path(__file__).parent / "build"
 LANGS = ("python", "r")
+VARIABLES = "module:\n  code: QM101\n"  # the _variables.yml of the throw-away courses
 
-# fixture -> (line the error must name, words the message must contain)
+# fixture -> (file:line the error must name, words the message must contain);
+# a bare line number means the fixture itself.
 BAD = {
+    "not-utf8": (5, "not UTF-8 text (byte 0xe9); save the file with UTF-8 encoding"),
+    "empty": (1, "the session is empty"),
+    "nested-multicode": (11, "multicode block inside another multicode block (opened at line 5)"),
+    "image-only-tab-header": (5, "a tab header with no text, and no code of one declared language"),
+    "unknown-variable": (6, "'{{< var module.web >}}': no 'module.web' in _variables.yml"),
+    "includes-broken-partial": ("_broken-partial.qmd:3", 'no tab for language "r"'),
     "multicode-missing-language": (5, 'no tab for language "r"'),
     "multicode-language-twice": (7, 'language "python" has two tabs'),
     "multicode-unknown-language": (5, 'unknown language "Julia"'),
     "multicode-tab-without-code": (5, 'tab "Python" has no code block'),
     "duplicate-label": (10, "duplicate chunk label 'load' (first used at line 5)"),
-    "unclosed-div": (5, "never closed"),
+    "unclosed-div": (5, "div opened here is never closed"),
     "broken-front-matter": (2, "front matter is not valid YAML"),
     "undeclared-language": (5, "chunk in language 'julia', which the course does not declare"),
     "qna-without-question": (5, "[qna] no Question tab"),
 }
 
 
-def make_project(tmp_path: Path, sessions: dict[str, str]) -> Path:
-    """A throw-away course folder sharing this project's config, filters and helpers."""
+def make_project(tmp_path: Path, sessions: dict[str, str | bytes]) -> Path:
+    """A throw-away course folder sharing this project's config, filters and helpers.
+
+    The fixtures' partials (``_*.qmd``) come along, for the sessions that include them.
+    """
     root = tmp_path / "course"
     root.mkdir()
     shutil.copy(ROOT / "_quarto.yml", root)
+    (root / "_variables.yml").write_text(VARIABLES)
     for folder in ("_extensions", "filters"):
         shutil.copytree(ROOT / folder, root / folder)
     (root / "sessions").mkdir()
+    for partial in HERE.glob("*/_*.qmd"):
+        shutil.copy(partial, root / "sessions")
     for name, text in sessions.items():
-        (root / "sessions" / f"{name}.qmd").write_text(text, encoding="utf-8")
+        path = root / "sessions" / f"{name}.qmd"
+        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     return root
 
 
@@ -54,10 +71,22 @@ def run_cli(root: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+def reported(lines: list[str], where: str, words: str) -> bool:
+    """Whether a line reports `words` at `where` (``path:line``), the filter's tag aside."""
+    return any(
+        re.match(re.escape(where) + r": (\[[\w-]+\] )?" + re.escape(words), x) for x in lines
+    )
+
+
+def bad(name: str) -> bytes:
+    return (HERE / "bad" / f"{name}.qmd").read_bytes()
+
+
 @pytest.mark.parametrize("name", sorted(BAD))
 def test_bad_input_names_file_and_line_and_keeps_old_notebooks(tmp_path, name):
     line, words = BAD[name]
-    root = make_project(tmp_path, {name: (HERE / "bad" / f"{name}.qmd").read_text()})
+    where = f"sessions/{line}" if isinstance(line, str) else f"sessions/{name}.qmd:{line}"
+    root = make_project(tmp_path, {name: bad(name)})
     previous = {}
     for lang in LANGS:
         path = root / "notebooks" / lang / f"{name}.ipynb"
@@ -69,15 +98,38 @@ def test_bad_input_names_file_and_line_and_keeps_old_notebooks(tmp_path, name):
 
     assert result.returncode != 0
     output = result.stdout + result.stderr
-    assert f"sessions/{name}.qmd:{line}: " in output, output
-    assert words in output, output
+    assert reported(output.splitlines(), where, words), output
+    assert "Traceback" not in output and "Executing" not in output, output
     for path, content in previous.items():
         assert path.read_bytes() == content
         assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no temp files
 
 
 def test_every_bad_fixture_is_tested():
-    assert {p.stem for p in (HERE / "bad").glob("*.qmd")} == set(BAD)
+    fixtures = {p.stem for p in (HERE / "bad").glob("*.qmd") if not p.name.startswith("_")}
+    assert fixtures == set(BAD) | {"several-problems"}
+
+
+def test_every_problem_of_every_session_is_reported_once_sorted_and_nothing_runs(tmp_path):
+    names = [p.stem for p in (HERE / "bad").glob("*.qmd") if not p.name.startswith("_")]
+    root = make_project(tmp_path, {name: bad(name) for name in names})
+
+    result = run_cli(root, "build")
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr and result.stderr == "", result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1].endswith("nothing was built; fix them and run the build again."), lines
+    problems = lines[:-1]
+    assert len(problems) == len(set(problems)), "a problem reported twice"
+    places = [re.match(r"([^:]+):(\d*)", p).groups() for p in problems]
+    assert places == sorted(places, key=lambda p: (p[0], int(p[1] or 0)))
+    for name, (line, words) in BAD.items():
+        where = f"sessions/{line}" if isinstance(line, str) else f"sessions/{name}.qmd:{line}"
+        assert reported(problems, where, words), (where, words)
+    several = [p for p in problems if p.startswith("sessions/several-problems.qmd:")]
+    assert [p.split(":")[1] for p in several] == ["5", "9", "16", "22"], several
+    assert not (root / "notebooks").exists()
 
 
 def test_chunks_become_pandoc_code_blocks_with_options_and_lines():
@@ -88,8 +140,8 @@ def test_chunks_become_pandoc_code_blocks_with_options_and_lines():
     src = source.parse(text, "s.qmd", LANGS)
     assert '::: {.multicode data-source-line="5"}' in src.markdown
     assert (
-        '``` {.python .cell data-source-line="7" label="load-data" include="false"}\nx = 1\n```'
-        in src.markdown
+        '``` {#load-data .python .cell data-source-line="7" label="load-data" include="false"}'
+        "\nx = 1\n```" in src.markdown
     )
     (chunk,) = src.chunks
     assert (chunk.lang, chunk.line, chunk.code, chunk.label) == ("python", 7, "x = 1", "load-data")
@@ -148,7 +200,7 @@ def test_chunk_options_map_to_notebook_cells(tmp_path):
     assert cells["shows-an-error"]["metadata"] == {"tags": ["raises-exception"]}
     shown_only = [c for c in nb["cells"] if "never_run()" in "".join(c["source"])]
     assert [c["cell_type"] for c in shown_only] == ["markdown"]  # eval: false
-    unlabelled = notebook.cell_id("python", "print(answer)")
+    unlabelled = source.cell_id("python", "print(answer)")
     assert cells[unlabelled]["cell_type"] == "code"
     assert unlabelled.startswith("python-") and len(unlabelled) == len("python-") + 10
 
@@ -192,6 +244,7 @@ def test_committed_notebooks_show_no_machine_details():
             assert needle not in text, f"{path.name} contains {needle!r}"
 
 
+@pytest.mark.kernel
 def test_noop_rebuild_does_nothing_and_a_touched_session_rebuilds_alone(tmp_path):
     good = (ROOT / "sessions" / "01-two-languages.qmd").read_text()
     root = make_project(tmp_path, {"a": good, "b": good})
@@ -210,6 +263,7 @@ def test_noop_rebuild_does_nothing_and_a_touched_session_rebuilds_alone(tmp_path
     ]
 
 
+@pytest.mark.kernel
 def test_a_failing_cell_names_its_line_and_keeps_the_old_notebook(tmp_path):
     text = (HERE / "good" / "fails.qmd").read_text()
     root = make_project(tmp_path, {"fails": text})
@@ -225,6 +279,7 @@ def test_a_failing_cell_names_its_line_and_keeps_the_old_notebook(tmp_path):
     assert (root / "notebooks" / "r" / "fails.ipynb").exists()  # the other language still built
 
 
+@pytest.mark.kernel
 def test_nbval_fails_when_a_stored_output_changes(tmp_path):
     nb = json.loads((ROOT / "notebooks" / "python" / "01-two-languages.ipynb").read_text())
     for cell in nb["cells"]:
@@ -281,6 +336,7 @@ def test_a_qna_block_inside_a_language_tab_is_not_read_as_tabs(tmp_path, variant
     assert "in Python?" not in json.dumps(r["cells"])
 
 
+@pytest.mark.kernel
 def test_an_error_true_chunk_keeps_its_error_and_the_build_goes_on(tmp_path):
     root = make_project(tmp_path, {"options": (HERE / "good" / "options.qmd").read_text()})
     assert build.build(root, names=["options"], log=lambda _: None) == 0
@@ -288,4 +344,146 @@ def test_an_error_true_chunk_keeps_its_error_and_the_build_goes_on(tmp_path):
     cells = {c["id"]: c for c in nb["cells"]}
     assert [o["ename"] for o in cells["shows-an-error"]["outputs"]] == ["ZeroDivisionError"]
     assert not [c for c in nb["cells"] if "papermill" in json.dumps(c["metadata"])]
-    assert cells[notebook.cell_id("python", "print(answer)")]["outputs"][0]["text"] == ["42\n"]
+    assert cells[source.cell_id("python", "print(answer)")]["outputs"][0]["text"] == ["42\n"]
+
+
+def test_logo_only_tab_headers_take_the_language_of_their_code(tmp_path):
+    root = make_project(tmp_path, {"logos": (HERE / "good" / "logo-tabs.qmd").read_text()})
+    for lang, code in (("python", "x = 1"), ("r", "x <- 1")):
+        nb = build.unexecuted(root / "sessions" / "logos.qmd", lang, root)
+        cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert ["".join(c["source"]) for c in cells] == [code]
+
+
+def test_shortcodes_are_expanded_and_a_missing_image_is_a_warning(tmp_path):
+    root = make_project(tmp_path, {"logos": (HERE / "good" / "logo-tabs.qmd").read_text()})
+    config = build.CourseConfig.load(root)
+    src = build.load_session(root / "sessions" / "logos.qmd", config, root)
+    assert [str(p) for p in src.problems] == [
+        f"sessions/logos.qmd:{line}: warning: image '{name}' not found (paths are relative to "
+        "the session's folder); the notebook shows its description instead"
+        for line, name in (
+            (6, "python-logo-only.png"),
+            (10, "r-logo-only.png"),
+            (16, "nowhere.png"),
+        )
+    ]
+    nb = build.unexecuted(root / "sessions" / "logos.qmd", "python", root)
+    text = json.dumps(nb["cells"])
+    assert "The module is QM101, taught in Quantitative Methods in R and Python." in text
+    assert "A missing picture" in text and "nowhere.png" not in text
+
+
+def test_the_missing_image_warning_is_printed_and_the_build_goes_on(tmp_path):
+    text = (HERE / "good" / "logo-tabs.qmd").read_text()
+    root = make_project(tmp_path, {"logos": text, "broken": bad("unclosed-div")})
+    result = run_cli(root, "build")
+    lines = result.stdout.splitlines()
+    assert "sessions/logos.qmd:16: warning: image 'nowhere.png' not found" in result.stdout
+    assert lines.index(next(x for x in lines if x.startswith("sessions/broken"))) < lines.index(
+        next(x for x in lines if x.startswith("sessions/logos"))
+    )  # sorted by file
+
+
+def test_a_session_builds_only_the_languages_it_has_code_in(tmp_path):
+    root = make_project(tmp_path, {"py": (HERE / "good" / "python-only.qmd").read_text()})
+    assert [job.name for job in build.targets(root)] == ["python/py"]
+
+
+def test_an_included_partial_is_part_of_the_notebook_and_of_its_hash(tmp_path):
+    root = make_project(tmp_path, {"main": (HERE / "good" / "with-partial.qmd").read_text()})
+    session = root / "sessions" / "main.qmd"
+    nb = build.unexecuted(session, "python", root)
+    text = json.dumps(nb["cells"])
+    assert text.index("Before the partial") < text.index("Text from the partial")
+    assert text.index("Text from the partial") < text.index("After the partial")
+    assert [c["id"] for c in nb["cells"] if c["cell_type"] == "code"] == ["from-partial"]
+    assert "{{<" not in text
+    (job,) = build.targets(root)
+    (root / "sessions" / "_partial.qmd").write_text("Changed partial.\n\n```{python}\nx = 2\n```\n")
+    (again,) = build.targets(root)
+    assert again.inputs_sha1 != job.inputs_sha1
+    assert not [j for j in build.targets(root) if j.session.name.startswith("_")]
+
+
+def test_repeated_chunks_get_numbered_ids_once_for_every_notebook(tmp_path):
+    text = (
+        "::: qna\n#### Question\nQ\n\n```{python}\nx = 1\n```\n#### Answer\nA\n\n"
+        "```{python}\nx = 1\n```\n:::\n\n```{python}\nx = 1\n```\n"
+    )
+    root = make_project(tmp_path, {"rep": text})
+    session = root / "sessions" / "rep.qmd"
+    base = source.cell_id("python", "x = 1")
+    ids = [c["id"] for c in build.unexecuted(session, "python", root)["cells"] if "outputs" in c]
+    assert ids == [base, f"{base}-3"]  # the answer's chunk (-2) is not in the download
+    answers = build.unexecuted(session, "python", root, variant=build.ANSWERS)
+    assert [c["id"] for c in answers["cells"] if "outputs" in c] == [base, f"{base}-2", f"{base}-3"]
+
+
+def test_one_build_reads_the_configuration_once_and_each_session_once(tmp_path, monkeypatch):
+    good = (ROOT / "sessions" / "01-two-languages.qmd").read_text()
+    root = make_project(tmp_path, {"a": good, "b": good, "c": bad("unclosed-div")})
+    reads: list[str] = []
+    for method in ("read_text", "read_bytes"):
+        original = getattr(Path, method)
+
+        def counted(self, *args, _original=original, **kwargs):
+            reads.append(self.name)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, method, counted)
+    assert build.build(root, log=lambda _: None) == 1  # c's error: converts a and b, runs none
+    assert reads.count("_quarto.yml") == 1
+    assert [reads.count(f"{name}.qmd") for name in "abc"] == [1, 1, 1]
+
+
+def test_a_notebook_records_the_hash_of_each_included_file(tmp_path):
+    root = make_project(tmp_path, {"main": (HERE / "good" / "with-partial.qmd").read_text()})
+    nb = build.unexecuted(root / "sessions" / "main.qmd", "python", root)
+    partial = (root / "sessions" / "_partial.qmd").read_bytes()
+    assert nb["metadata"]["coursebuild"]["includes_sha1"] == {
+        "sessions/_partial.qmd": hashlib.sha1(partial).hexdigest()
+    }
+    assert "includes_sha1" not in example("python")["metadata"]["coursebuild"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("_quarto.yml", "multicode: [python\n", "_quarto.yml:2: invalid YAML"),
+        ("_quarto.yml", "project:\n  type: website\n", "_quarto.yml: multicode.languages must"),
+        ("_variables.yml", "module: {web: [\n", "_variables.yml:2: invalid YAML"),
+    ],
+)
+def test_a_broken_configuration_names_its_file_without_a_traceback(tmp_path, name, text, expected):
+    root = make_project(tmp_path, {"a": (HERE / "good" / "python-only.qmd").read_text()})
+    (root / name).write_text(text)
+    for command in ("build", "check"):
+        result = run_cli(root, command)
+        assert result.returncode == 1
+        assert result.stderr.startswith(expected), result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_a_shortcode_in_an_image_path_is_expanded_before_the_image_is_looked_for(tmp_path):
+    text = "# T\n\n![Logo]({{< var module.code >}}/logo.png)\n\n```{python}\nx = 1\n```\n"
+    root = make_project(tmp_path, {"img": text})
+    (root / "sessions" / "QM101").mkdir()
+    (root / "sessions" / "QM101" / "logo.png").write_bytes(
+        (ROOT / "_extensions" / "multicode" / "logos" / "python.svg").read_bytes()
+    )
+    config = build.CourseConfig.load(root)
+    src = build.load_session(root / "sessions" / "img.qmd", config, root)
+    assert src.problems == []
+    assert "![Logo](QM101/logo.png)" in src.markdown
+
+
+def test_a_missing_image_used_many_times_is_one_warning_naming_every_line(tmp_path):
+    text = "![](gone.png)\n\nText.\n\n![Again](gone.png)\n\n```{python}\nx = 1\n```\n"
+    root = make_project(tmp_path, {"img": text})
+    config = build.CourseConfig.load(root)
+    src = build.load_session(root / "sessions" / "img.qmd", config, root)
+    (problem,) = src.problems
+    assert (problem.line, problem.warning) == (1, True)
+    assert problem.message.startswith("image 'gone.png' not found")
+    assert problem.message.endswith("(also at lines 5)")

@@ -298,7 +298,9 @@ def test_qna_div_overrides():
 
 def test_qna_targets_from_metadata(tmp_path):
     config = tmp_path / "course.yml"
-    config.write_text("qna:\n  targets: {html: question, ipynb: answer}\n")
+    config.write_text(
+        "multicode: {languages: [python, r]}\nqna:\n  targets: {html: question, ipynb: answer}\n"
+    )
     html = pandoc(FIXTURES / "qna.md", SITE_FILTERS, "html", metadata_file=config).stdout
     assert "after the example" in html and "One." not in html
     assert not tabsets(html, "qna")
@@ -308,7 +310,7 @@ def test_qna_targets_from_metadata(tmp_path):
 
 def test_qna_bad_target_in_metadata(tmp_path):
     config = tmp_path / "course.yml"
-    config.write_text("qna:\n  targets: {html: everything}\n")
+    config.write_text("multicode: {languages: [python, r]}\nqna:\n  targets: {html: everything}\n")
     result = pandoc(FIXTURES / "qna.md", SITE_FILTERS, "html", metadata_file=config, check=False)
     assert result.returncode != 0
     assert (
@@ -325,7 +327,7 @@ def test_cells_mapping_python():
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     sources = ["".join(c["source"]) for c in code]
     assert sources == ["import numpy as np", "model = fit()", "print(model)"]
-    assert [c["id"] for c in code] == ["setup", "fit", "RANDOM"]
+    assert [c["id"] for c in code] == ["setup", "fit", "python-fa21060a8e"]  # the #id given
     assert code[0]["metadata"] == {"tags": ["setup"]}  # include: false
     assert code[1]["metadata"] == {}  # echo and fig-cap are not copied
     markdown = "\n".join(cell_sources(nb, "markdown"))
@@ -346,14 +348,14 @@ def test_cells_after_multicode_keep():
     result = pandoc(FIXTURES / "multicode.md", NOTEBOOK_FILTERS, "ipynb", keep="python")
     nb = notebook(result.stdout)
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    assert [c["id"] for c in code] == ["load-py", "RANDOM"]
+    assert [c["id"] for c in code] == ["load-py", "python-f40a5cb4c2"]
     assert code[1]["metadata"] == {"tags": ["setup"]}
     assert "read.csv" not in json.dumps(nb)
 
 
 def test_cells_warns_about_cell_nested_in_div():
     result = pandoc(FIXTURES / "cells.md", NOTEBOOK_FILTERS, "ipynb", keep="python")
-    assert "[cells] code cell inside div .callout-note (line 31)" in result.stderr
+    assert "demo.qmd:31: [cells] code cell inside div .callout-note" in result.stderr
 
 
 def test_cells_needs_keep():
@@ -554,7 +556,8 @@ def test_language_ids_and_choices_are_case_insensitive(tmp_path):
             metadata_file=config,
         ).stdout
     )
-    assert [c["id"] for c in nb["cells"] if c["cell_type"] == "code"] == ["load-py", "RANDOM"]
+    code_ids = [c["id"] for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code_ids == ["load-py", "python-f40a5cb4c2"]
     html = pandoc(FIXTURES / "multicode.md", SITE_FILTERS, "html", metadata_file=config).stdout
     assert [b.attrs["aria-selected"] for b in tab_buttons(tabsets(html, "multicode")[0])] == [
         "false",

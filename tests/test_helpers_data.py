@@ -1,4 +1,4 @@
-"""Tests of helpers.data: registry, fetch errors, the schools table, Gorard, logs, dictionary."""
+"""Tests of the data helpers: registry, fetch errors, schools table, Gorard, logs, dictionary."""
 
 import shutil
 from pathlib import Path
@@ -8,7 +8,7 @@ import pandas as pd
 import pooch
 import pytest
 
-from helpers import data
+from helpers import columns, dictionary, registry, tables, transforms
 
 SMALL = "abs_meta.csv"  # the smallest registered file, copied into tmp_path for error cases
 
@@ -23,18 +23,18 @@ def tmp_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_registry_lists_eight_pinned_files() -> None:
-    registry = data._registry()
-    assert len(registry) == 8
-    for sha, url in registry.values():
+    entries = registry._registry()
+    assert len(entries) == 8
+    for sha, url in entries.values():
         assert len(sha) == 64
         assert "/93dd850b9c5861f4d40886f976e3b0c5f38852cf/" in url
 
 
 def test_data_dir_env_then_os_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("QM_DATA_DIR", str(tmp_path))
-    assert data.data_dir() == tmp_path
+    assert registry.data_dir() == tmp_path
     monkeypatch.delenv("QM_DATA_DIR")
-    assert data.data_dir() == Path(pooch.os_cache("qm-course"))
+    assert registry.data_dir() == Path(pooch.os_cache("qm-course"))
 
 
 def test_fetch_returns_verified_cached_file_without_network(
@@ -43,23 +43,23 @@ def test_fetch_returns_verified_cached_file_without_network(
     def no_download(*args: object, **kwargs: object) -> None:
         raise AssertionError("fetch must not download a cached file")
 
-    monkeypatch.setattr(data.pooch, "retrieve", no_download)
-    path = data.fetch("england_filtered.csv")
+    monkeypatch.setattr(registry.pooch, "retrieve", no_download)
+    path = registry.fetch("england_filtered.csv")
     assert path.name == "england_filtered.csv"
-    assert path.parent == data.data_dir()
+    assert path.parent == registry.data_dir()
 
 
 def test_fetch_unknown_name_lists_known() -> None:
     with pytest.raises(ValueError, match=r"Unknown data file 'nope.csv'.*england_filtered\.csv"):
-        data.fetch("nope.csv")
+        registry.fetch("nope.csv")
 
 
 def test_fetch_hash_mismatch_names_file_expected_actual(tmp_cache: Path) -> None:
     (tmp_cache / SMALL).write_text("not the real file\n")
-    expected = data._registry()[SMALL][0]
-    actual = data._sha256(tmp_cache / SMALL)
+    expected = registry._registry()[SMALL][0]
+    actual = registry._sha256(tmp_cache / SMALL)
     with pytest.raises(ValueError, match=rf"{SMALL}.*expected sha256 {expected}, got {actual}"):
-        data.fetch(SMALL)
+        registry.fetch(SMALL)
 
 
 def test_fetch_missing_file_no_network_says_url_and_folder(
@@ -68,16 +68,16 @@ def test_fetch_missing_file_no_network_says_url_and_folder(
     def offline(*args: object, **kwargs: object) -> None:
         raise OSError("Network is unreachable")
 
-    monkeypatch.setattr(data.pooch, "retrieve", offline)
-    url = data._registry()[SMALL][1]
+    monkeypatch.setattr(registry.pooch, "retrieve", offline)
+    url = registry._registry()[SMALL][1]
     with pytest.raises(FileNotFoundError, match="Download it from") as info:
-        data.fetch(SMALL)
+        registry.fetch(SMALL)
     message = str(info.value)
     assert url in message and str(tmp_cache / SMALL) in message and "QM_DATA_DIR" in message
 
 
 def test_fetch_downloads_when_absent(tmp_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    source = Path(data._registry()[SMALL][1])  # never fetched: the fake copies the shared file
+    source = Path(registry._registry()[SMALL][1])  # never fetched: the fake copies the shared file
     shared = Path(__file__).resolve().parents[2] / "shared" / "data" / SMALL
 
     def fake_retrieve(url: str, known_hash: str, fname: str, path: Path, **kw: object) -> str:
@@ -85,8 +85,8 @@ def test_fetch_downloads_when_absent(tmp_cache: Path, monkeypatch: pytest.Monkey
         shutil.copy(shared, Path(path) / fname)
         return str(Path(path) / fname)
 
-    monkeypatch.setattr(data.pooch, "retrieve", fake_retrieve)
-    assert data.fetch(SMALL) == tmp_cache / SMALL
+    monkeypatch.setattr(registry.pooch, "retrieve", fake_retrieve)
+    assert registry.fetch(SMALL) == tmp_cache / SMALL
 
 
 # --------------------------------------------------------------------------- require_columns
@@ -94,9 +94,9 @@ def test_fetch_downloads_when_absent(tmp_cache: Path, monkeypatch: pytest.Monkey
 
 def test_require_columns_lists_missing_and_existing() -> None:
     df = pd.DataFrame({"a": [1], "b": [2]})
-    data.require_columns(df, ["a"], where="here")
+    columns.require_columns(df, ["a"], where="here")
     with pytest.raises(KeyError, match=r"here: missing column\(s\) \['c'\]. Existing.*'a', 'b'"):
-        data.require_columns(df, ["a", "c"], where="here")
+        columns.require_columns(df, ["a", "c"], where="here")
 
 
 # --------------------------------------------------------------------------- gorard
@@ -115,7 +115,7 @@ def test_gorard_hand_worked_example() -> None:
             "t": [100, 100, 50, 50, 100],
         }
     )
-    out = data.gorard_index(df, "la", "m", "t")
+    out = transforms.gorard_index(df, "la", "m", "t")
     assert out.name == "gorard_segregation"
     assert out.loc["A"] == pytest.approx(0.35)
     assert out.loc["B"] == pytest.approx(0.0)
@@ -123,7 +123,7 @@ def test_gorard_hand_worked_example() -> None:
 
 def test_gorard_complete_separation_and_zero_minority() -> None:
     df = pd.DataFrame({"la": ["A", "A", "Z"], "m": [50, 0, 0], "t": [50, 50, 10]})
-    out = data.gorard_index(df, "la", "m", "t")
+    out = transforms.gorard_index(df, "la", "m", "t")
     assert out.loc["A"] == pytest.approx(0.5)  # all minority pupils in one of two equal schools
     assert np.isnan(out.loc["Z"])
 
@@ -135,12 +135,12 @@ def test_gorard_complete_separation_and_zero_minority() -> None:
 def test_gorard_bad_counts(m: list[int], t: list[int], match: str) -> None:
     df = pd.DataFrame({"la": ["A", "A"], "m": m, "t": t})
     with pytest.raises(ValueError, match=match):
-        data.gorard_index(df, "la", "m", "t")
+        transforms.gorard_index(df, "la", "m", "t")
 
 
 def test_gorard_missing_column() -> None:
     with pytest.raises(KeyError, match=r"missing column\(s\) \['t'\]"):
-        data.gorard_index(pd.DataFrame({"la": ["A"], "m": [1]}), "la", "m", "t")
+        transforms.gorard_index(pd.DataFrame({"la": ["A"], "m": [1]}), "la", "m", "t")
 
 
 # --------------------------------------------------------------------------- log_columns
@@ -148,8 +148,8 @@ def test_gorard_missing_column() -> None:
 
 def test_log_columns_drops_and_reports(caplog: pytest.LogCaptureFixture) -> None:
     df = pd.DataFrame({"x": [1.0, 0.0, 10.0, np.nan], "y": [1.0, 2.0, -1.0, 3.0]})
-    with caplog.at_level("INFO", logger="helpers.data"):
-        out = data.log_columns(df, ["x", "y"])
+    with caplog.at_level("INFO", logger="helpers"):
+        out = transforms.log_columns(df, ["x", "y"])
     assert out.attrs["dropped"] == {"x": 1, "y": 1}
     assert list(out.index) == [0, 3]
     assert out["log_x"].iloc[0] == 0.0 and np.isnan(out["log_x"].iloc[1])
@@ -160,11 +160,11 @@ def test_log_columns_drops_and_reports(caplog: pytest.LogCaptureFixture) -> None
 def test_log_columns_bad_inputs() -> None:
     df = pd.DataFrame({"x": [1.0], "s": ["a"]})
     with pytest.raises(ValueError, match="unknown rule 'clip'"):
-        data.log_columns(df, ["x"], rule="clip")
+        transforms.log_columns(df, ["x"], rule="clip")
     with pytest.raises(ValueError, match="'s' is not numeric"):
-        data.log_columns(df, ["s"])
+        transforms.log_columns(df, ["s"])
     with pytest.raises(KeyError, match="missing column"):
-        data.log_columns(df, ["z"])
+        transforms.log_columns(df, ["z"])
 
 
 # --------------------------------------------------------------------------- schools
@@ -172,7 +172,7 @@ def test_log_columns_bad_inputs() -> None:
 
 @pytest.fixture(scope="module")
 def schools() -> pd.DataFrame:
-    return data.load_schools()
+    return tables.load_schools()
 
 
 def test_load_schools_types(schools: pd.DataFrame) -> None:
@@ -201,14 +201,14 @@ def test_load_schools_types(schools: pd.DataFrame) -> None:
 
 
 def test_load_schools_na_codes_and_percentages() -> None:
-    census = data._read_csv("england_census.csv")
+    census = tables._read_csv("england_census.csv")
     assert census["PNUMFSMEVER"].dtype.kind == "f"  # "21.9%" -> 21.9
     assert census.loc[census["URN"] == "100000", "PNUMFSMEVER"].iloc[0] == pytest.approx(21.9)
     assert census["URN"].iloc[0] == "100000"  # the byte-order mark is not in the name
 
 
 def test_gorard_camden_by_hand(schools: pd.DataFrame) -> None:
-    census = data._read_csv("england_census.csv")
+    census = tables._read_csv("england_census.csv")
     camden = census[(census["LA"] == 202) & (census["SCHOOLTYPE"] == "State-funded secondary")]
     m, t = camden["NUMFSMEVER"], camden["NORFSMEVER"]
     expected = 0.5 * (m / m.sum() - t / t.sum()).abs().sum()
@@ -218,14 +218,14 @@ def test_gorard_camden_by_hand(schools: pd.DataFrame) -> None:
 
 def test_unknown_rating_becomes_missing(caplog: pytest.LogCaptureFixture) -> None:
     values = pd.Series(["Good", "Inadequate", None], name="OFSTEDRATING")
-    with caplog.at_level("WARNING", logger="helpers.data"):
-        out = data._ordered_rating(values, ["Good"])
+    with caplog.at_level("WARNING", logger="helpers"):
+        out = tables._ordered_rating(values, ["Good"])
     assert out.isna().tolist() == [False, True, True]
     assert "Inadequate" in caplog.text
 
 
 def test_analysis_table_rows_and_attrs(schools: pd.DataFrame) -> None:
-    table = data.analysis_table(schools)
+    table = tables.analysis_table(schools)
     assert table.attrs == {
         "rows_in": 3056,
         "dropped_missing": 146,
@@ -233,7 +233,7 @@ def test_analysis_table_rows_and_attrs(schools: pd.DataFrame) -> None:
         "rows_out": 2902,
     }
     assert len(table) == 2902 and table.index.equals(pd.RangeIndex(2902))
-    rules = data._rules()
+    rules = tables._rules()
     assert table[rules["required_columns"]].notna().all().all()
     for col in rules["log_columns"]:
         assert np.allclose(table[f"log_{col}"], np.log(table[col]))
@@ -244,22 +244,22 @@ def test_analysis_table_rows_and_attrs(schools: pd.DataFrame) -> None:
 
 def test_analysis_table_missing_column(schools: pd.DataFrame) -> None:
     with pytest.raises(KeyError, match=r"analysis_table: missing column\(s\) \['PERCTOT'\]"):
-        data.analysis_table(schools.drop(columns="PERCTOT"))
+        tables.analysis_table(schools.drop(columns="PERCTOT"))
 
 
 # --------------------------------------------------------------------------- describe
 
 
 def test_describe_sources() -> None:
-    assert "disadvantaged" in data.describe("PTFSM6CLA1A")
-    assert "(abs_meta.csv)" in data.describe("PERCTOT")
-    assert "census_meta.csv" in data.describe("NUMFSMEVER")
-    assert "Ofsted" in data.describe("OFSTEDRATING")
-    assert data.describe("SCHNAME.x").startswith("SCHNAME.x: ")
-    assert data.describe("log_ATT8SCR").startswith("log_ATT8SCR: natural log of ")
-    assert "Gorard" in data.describe("gorard_segregation")
+    assert "disadvantaged" in dictionary.describe("PTFSM6CLA1A")
+    assert "(abs_meta.csv)" in dictionary.describe("PERCTOT")
+    assert "census_meta.csv" in dictionary.describe("NUMFSMEVER")
+    assert "Ofsted" in dictionary.describe("OFSTEDRATING")
+    assert dictionary.describe("SCHNAME.x").startswith("SCHNAME.x: ")
+    assert dictionary.describe("log_ATT8SCR").startswith("log_ATT8SCR: natural log of ")
+    assert "Gorard" in dictionary.describe("gorard_segregation")
 
 
 def test_describe_unknown_lists_close_matches() -> None:
     with pytest.raises(KeyError, match=r"No dictionary entry for 'ATT8SCOR'.*'ATT8SCR'"):
-        data.describe("ATT8SCOR")
+        dictionary.describe("ATT8SCOR")

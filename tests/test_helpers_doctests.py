@@ -12,7 +12,13 @@ import pytest
 matplotlib.use("Agg")
 
 
-@pytest.mark.parametrize("name", ["helpers.data", "helpers.mixed", "helpers.plots"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "helpers." + m
+        for m in ("columns", "dictionary", "mixed", "plots", "registry", "tables", "transforms")
+    ],
+)
 def test_docstring_examples(name: str) -> None:
     module = importlib.import_module(name)
     with warnings.catch_warnings():
@@ -23,7 +29,7 @@ def test_docstring_examples(name: str) -> None:
 
 
 def test_import_reads_no_data(tmp_path) -> None:
-    code = "import helpers, helpers.data as d; print(d.data_dir())"
+    code = "import helpers, helpers.registry as d; print(d.data_dir())"
     env = {"QM_DATA_DIR": str(tmp_path / "absent"), "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr

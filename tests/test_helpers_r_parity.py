@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import data
+from helpers import data, registry
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "helpers" / "R" / "schools.R"
@@ -97,6 +97,6 @@ cat(r, "\\n")
     done = run_r(code, tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Hash mismatch for england_filtered.csv" in done.stdout
-    assert data._registry()["england_filtered.csv"][0] in done.stdout
+    assert registry._registry()["england_filtered.csv"][0] in done.stdout
     assert "Unknown data file 'nope.csv'" in done.stdout
     assert "missing column(s) PTFSM6CLA1A" in done.stdout

@@ -64,8 +64,9 @@ def test_site_executes_no_code():
 def test_filter_order_is_read_from_quarto_yml():
     """The build runs `_quarto.yml`'s filters in that order, then cells.lua; multicode
     runs before qna (a qna block inside a language tab stays nested while tabs are read)."""
-    from coursebuild.convert import FILTERS
+    from coursebuild.config import CourseConfig
 
+    FILTERS = CourseConfig.load(ROOT).filters  # noqa: N806 (what the build runs)
     assert filters.notebook_filters(ROOT) == FILTERS
     declared = [n for n in CONFIG["filters"] if n != "quarto"]
     assert [Path(f).parent.name for f in FILTERS[:-1]] == declared

@@ -3,7 +3,14 @@ multicode-core.lua: parse and validate tabbed divs (`::: multicode`, `::: qna`).
 
 Shared by multicode.lua and qna.lua, under Quarto (site) and plain pandoc
 (notebook build), so that both builds accept and reject the same sources.
-Not a filter: load it with `dofile` (see `load_sibling` in multicode.lua).
+Not a filter: load it with `dofile` (see `sibling` in multicode.lua).
+
+Problems are collected, not fatal one by one: `fail` stops the div at hand,
+`guard` (around each div handler) reports the problem as a
+`<file>:<line>: [<tag>] ...` line on stderr and goes on, and `finish` stops
+the render once at the end if any were reported. With metadata
+`collect-problems: true` (the notebook build, which reads the lines and
+reports every problem of every session at once) `finish` does not stop it.
 
 Copyright (c) the course authors. MIT licence.
 ]]
@@ -12,8 +19,8 @@ local stringify = pandoc.utils.stringify
 
 local M = {}
 
--- Course defaults, used when `_quarto.yml` has no `multicode:` key.
-M.DEFAULT_LANGUAGES = { "python", "r" }
+-- Course defaults for the keys `_quarto.yml` may leave out (not `languages`:
+-- the course must declare them).
 M.DEFAULT_LABELS = { python = "Python", r = "R" }
 M.DEFAULT_GROUP = "language"
 
@@ -26,17 +33,68 @@ function M.warn(message)
   end
 end
 
---- Stop the render: `<file>:<line>: [<tag>] <what>, expected <expected>`
+local problems = 0
+local collect = false
+
+--- Report a problem and go on: a parseable `<file>:<line>: [<tag>] ...` line.
+function M.report(message)
+  problems = problems + 1
+  if quarto and quarto.log and quarto.log.warning then
+    quarto.log.warning(message)
+  else
+    io.stderr:write(message, "\n")
+  end
+end
+
+--- Wrap a handler: a problem it `fail`s with is reported, and the element
+--- is left as it was, so the render goes on to find the next problem.
+function M.guard(handler)
+  return function(element)
+    local ok, result = pcall(handler, element)
+    if ok then
+      return result
+    end
+    if type(result) == "string" and result:match("%[[%w-]+%] ") then
+      -- `fail` raises with assert, which puts its own "<file>.lua:<n>: " first
+      M.report((result:gsub("^%S-%.lua:%d+: ", "", 1)))
+      return nil
+    end
+    assert(false, result) -- not error(): under Quarto the global `error` only logs
+  end
+end
+
+--- Read `collect-problems` (call from the Meta handler).
+function M.read_collect(meta)
+  collect = meta["collect-problems"] ~= nil and stringify(meta["collect-problems"]) == "true"
+end
+
+--- Stop the render once if problems were reported (unless collecting).
+function M.finish(tag)
+  if problems > 0 and not collect then
+    assert(false, "[" .. tag .. "] " .. problems .. " problem(s), listed above")
+  end
+end
+
+--- Stop handling this element: `<file>:<line>: [<tag>] <what>, expected <expected>`
 --- (`where` is a file name, `file:line`, or {file, block} from `where`).
-function M.fail(where, tag, what, expected)
+local function message(where, tag, what, expected)
   local prefix
   if type(where) == "table" then
     prefix = where.file .. ": [" .. tag .. "] " .. where.block .. ": "
   else
     prefix = where .. ": [" .. tag .. "] "
   end
+  return prefix .. what .. ", expected " .. expected
+end
+
+function M.fail(where, tag, what, expected)
   -- assert, not error: under Quarto the global `error` only logs
-  assert(false, prefix .. what .. ", expected " .. expected)
+  assert(false, message(where, tag, what, expected))
+end
+
+--- Report a problem (same form as `fail`) without stopping the element at hand.
+function M.problem(where, tag, what, expected)
+  M.report(message(where, tag, what, expected))
 end
 
 --- Source file named in error messages: metadata `source-file`, else
@@ -56,12 +114,13 @@ function M.source_file(meta)
 end
 
 --- Where a div is, for `fail`: `file:line` from its `data-source-line`
---- (added by the build's preprocessor), else the file and "<kind> block <n>"
---- (the message then reads `file: [<kind>] <kind> block <n>: ...`).
+--- (and `data-source-file` for a div from an included file), both added by
+--- `coursebuild.source`; else the file and "<kind> block <n>" (the message
+--- then reads `file: [<kind>] <kind> block <n>: ...`).
 function M.where(file, div, kind, n)
   local line = div.attributes["data-source-line"]
   if line and line ~= "" then
-    return file .. ":" .. line
+    return (div.attributes["data-source-file"] or file) .. ":" .. line
   end
   return { file = file, block = kind .. " block " .. tostring(n) }
 end
@@ -95,7 +154,8 @@ function M.read_options(meta, where)
     group = config.group and stringify(config.group) or M.DEFAULT_GROUP,
   }
   if #opts.languages == 0 then
-    opts.languages = pandoc.List(M.DEFAULT_LANGUAGES)
+    M.fail(where, "multicode", "metadata multicode.languages is not set",
+      "the course's languages in _quarto.yml, such as \"multicode: {languages: [python, r]}\"")
   end
   for id, label in pairs(M.DEFAULT_LABELS) do
     opts.labels[id] = label
@@ -200,6 +260,23 @@ local function language_of(title, opts)
   return nil
 end
 
+--- The one declared language of a tab's code blocks, or nil (none, or several).
+local function language_of_code(blocks, opts)
+  local found
+  local several = false
+  blocks:walk({
+    CodeBlock = function(block)
+      for _, id in ipairs(opts.languages) do
+        if block.classes:includes(id) then
+          several = several or (found ~= nil and found ~= id)
+          found = found or id
+        end
+      end
+    end,
+  })
+  return not several and found or nil
+end
+
 --- Validate a multicode div against its options (see `div_options`).
 --- Returns the tabs in declared language order, each with `lang` set.
 function M.multicode_tabs(div, opts, where)
@@ -212,6 +289,16 @@ function M.multicode_tabs(div, opts, where)
   local by_lang = {}
   for _, tab in ipairs(tabs) do
     local lang = language_of(tab.title, opts)
+    if not lang and not tab.title:match("%S") then
+      -- A header with no text (only a logo image): the language of its code.
+      lang = language_of_code(tab.content, opts)
+      if not lang then
+        M.fail(where, "multicode", "a tab header with no text, and no code of one declared language "
+          .. "to tell its language", "the language's name in the header, such as \"#### "
+          .. M.label(opts, opts.languages[1]) .. "\" (a logo may stay before it)")
+      end
+      tab.title = M.label(opts, lang)
+    end
     if not lang then
       M.fail(where, "multicode", "unknown language \"" .. tab.title .. "\" in a tab header",
         "one of the declared languages: " .. declared)

@@ -29,7 +29,8 @@ Div attributes override `languages`, `default` and `group` for one block:
 With `multicode-keep`, each div is replaced by that language's tab content
 (without the tab header); a div that does not declare that language is
 dropped. Otherwise each div becomes one tabset (see tabset.lua).
-Malformed divs stop the render with `<file>:<line>: [multicode] ...`.
+Each malformed div is reported as `<file>:<line>: [multicode] ...` on stderr
+and the render stops once at the end (see multicode-core.lua).
 
 Copyright (c) the course authors. MIT licence.
 ]]
@@ -95,6 +96,7 @@ end
 
 local function read_options(meta)
   file = core.source_file(meta)
+  core.read_collect(meta)
   opts = core.read_options(meta, file)
   read_logos(meta)
   if meta["multicode-keep"] then
@@ -143,7 +145,28 @@ local function multicode(div)
   return block
 end
 
+--- A multicode block inside another one loses chunks (the outer block keeps
+--- one tab, the inner one was already reduced to its own): report it. Runs
+--- top-down, before the blocks are converted.
+local function nested(div)
+  if not div.classes:includes("multicode") then
+    return nil
+  end
+  local outer = core.where(file, div, "multicode", "(outer)")
+  div.content:walk({
+    Div = function(inner)
+      if inner.classes:includes("multicode") then
+        core.problem(core.where(file, inner, "multicode", "(nested)"), "multicode",
+          "multicode block inside another multicode block (" .. (type(outer) == "string" and outer or "above") .. ")",
+          "the outer block closed (':::') before this one opens")
+      end
+    end,
+  })
+  return nil
+end
+
 local function finish(doc)
+  core.finish("multicode")
   if needs_assets then
     return tabset.add_assets(doc)
   end
@@ -152,6 +175,7 @@ end
 
 return {
   { Meta = read_options },
-  { Div = multicode },
+  { traverse = "topdown", Div = nested },
+  { Div = core.guard(multicode) },
   { Pandoc = finish },
 }

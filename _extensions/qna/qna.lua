@@ -25,8 +25,8 @@ Div attributes override the metadata for one block:
 
 `both` gives a Question/Answer tabset in HTML and, elsewhere, the question
 then the answer under their headings; `question` or `answer` keeps that part
-with its heading. Malformed blocks stop the render with
-`<file>:<line>: [qna] ...`.
+with its heading. Each malformed block is reported as
+`<file>:<line>: [qna] ...` and the render stops once at the end.
 
 Copyright (c) the course authors. MIT licence.
 ]]
@@ -79,6 +79,7 @@ end
 
 local function read_options(meta)
   file = core.source_file(meta)
+  core.read_collect(meta)
   targets = {}
   for key, value in pairs(DEFAULT_TARGETS) do
     targets[key] = value
@@ -102,6 +103,10 @@ local function parts(div, where)
   for _, tab in ipairs(tabs) do
     local name = pandoc.text.lower(tab.title)
     if name ~= "question" and name ~= "answer" then
+      if not tab.title:match("%S") then
+        core.fail(where, "qna", "a tab header with no text (only an image?)",
+          "\"#### Question\" and \"#### Answer\" tabs (for one tab per language, use '::: multicode')")
+      end
       core.fail(where, "qna", "unknown tab \"" .. tab.title .. "\"", "\"Question\" and \"Answer\" tabs only")
     end
     if found[name] then
@@ -164,6 +169,7 @@ local function qna(div)
 end
 
 local function finish(doc)
+  core.finish("qna")
   if needs_assets then
     return tabset.add_assets(doc)
   end
@@ -172,6 +178,6 @@ end
 
 return {
   { Meta = read_options },
-  { Div = qna },
+  { Div = core.guard(qna) },
   { Pandoc = finish },
 }

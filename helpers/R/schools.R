@@ -1,7 +1,8 @@
-# The schools session's data in R: the same rows and columns as helpers/data.py.
+# The schools session's data in R: the same rows and columns as helpers/tables.py.
 #
-# Usage (from a session notebook in notebooks/r/ or a sessions/ chunk):
-#   source("../helpers/R/schools.R")       # path to this file
+# Usage (the path from a notebook in notebooks/r/; from a sessions/ chunk it is
+# "../helpers/R/schools.R"):
+#   source("../../helpers/R/schools.R")    # path to this file
 #   schools <- load_schools()                # QM_DATA_DIR, else the user's cache folder
 #   table <- analysis_table(schools)         # THE rows every model uses
 #
@@ -110,7 +111,7 @@ qm_fetch <- function(name, data_dir = qm_data_dir()) {
   }
 }
 
-# Gorard segregation index per group: 0.5 * sum_i |m_i/M - t_i/T| (see helpers/data.py).
+# Gorard segregation index per group: 0.5 * sum_i |m_i/M - t_i/T| (see helpers/transforms.py).
 gorard_index <- function(frame, group, minority, total) {
   .qm_require(frame, c(group, minority, total), "gorard_index")
   frame <- frame[stats::complete.cases(frame[, c(group, minority, total)]), ]
