@@ -1,0 +1,253 @@
+"""`./course preview`: an edit re-executes, re-renders and reloads; a broken edit shows its error.
+
+The preview runs as the instructor runs it (a subprocess, Ctrl-C to stop) on a
+throw-away project with one tiny session, on a free loopback port.
+"""
+
+from __future__ import annotations
+
+import http.client
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from coursebuild import preview
+from coursebuild.config import ROOT
+
+NAME = "90-tiny"
+SESSION = """---
+title: "Session 90: Tiny"
+---
+
+::: multicode
+#### Python
+```{python}
+print("answer", 6 * VALUE)
+```
+#### R
+```{r}
+cat("answer", 6 * VALUE, "\\n")
+```
+:::
+"""
+BROKEN = """---
+title: "Session 90: Tiny"
+---
+
+Some prose.
+
+::: multicode
+#### Python
+```{python}
+print("answer", 6 * 9)
+```
+:::
+"""
+TIMEOUT = 240  # seconds for one rebuild: two kernels start on a machine that may be busy
+
+
+def make_project(tmp_path: Path) -> Path:
+    root = tmp_path / "course"
+    root.mkdir()
+    shutil.copy(ROOT / "_quarto.yml", root)
+    for folder in ("_extensions", "filters", "assets"):
+        shutil.copytree(ROOT / folder, root / folder)
+    (root / "sessions").mkdir()
+    (root / "sessions" / f"{NAME}.qmd").write_text(SESSION.replace("VALUE", "7"))
+    return root
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(port: int, path: str) -> tuple[int, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read().decode("utf-8", errors="replace")
+    finally:
+        conn.close()
+
+
+def wait_for(port: int, path: str, condition, timeout: float = TIMEOUT) -> tuple[float, str]:
+    """Poll `path` until `condition(html)`; return the seconds it took and the page."""
+    start = time.monotonic()
+    page = ""
+    while time.monotonic() - start < timeout:
+        try:
+            status, page = get(port, path)
+            if status == 200 and condition(page):
+                return time.monotonic() - start, page
+        except OSError:
+            pass  # not listening yet
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout} s on {path}; last page:\n{page[-2000:]}")
+
+
+class EventLog:
+    """Reads the page's server-sent events in a thread and keeps the `data:` values."""
+
+    def __init__(self, port: int, page: str) -> None:
+        self.values: list[str] = []
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+        self.conn.request("GET", f"{preview.EVENTS}?page={page}")
+        self.response = self.conn.getresponse()
+        assert self.response.getheader("content-type").startswith("text/event-stream")
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        try:
+            for raw in self.response:
+                line = raw.decode().strip()
+                if line.startswith("data: "):
+                    self.values.append(line[6:])
+        except (OSError, ValueError):
+            pass  # the server went away
+
+
+@pytest.fixture
+def running(tmp_path):
+    """(project, port, process, output file) of a preview of the tiny session."""
+    root = make_project(tmp_path)
+    port = free_port()
+    out = tmp_path / "preview.log"
+    with out.open("w") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "coursebuild",
+                "preview",
+                NAME,
+                "--root",
+                str(root),
+                "--port",
+                str(port),
+                "--no-browser",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+    try:
+        yield root, port, proc, out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_edit_reloads_page_and_broken_edit_shows_error(running):
+    root, port, proc, out = running
+    qmd = root / "sessions" / f"{NAME}.qmd"
+    page = f"/{NAME}.html"
+
+    # First build: the notebook is executed and its output is on the page.
+    wait_for(port, page, lambda html: "answer 42" in html)
+    assert get(port, "/")[0] == 307  # the index redirects to the one session
+    events = EventLog(port, NAME)
+
+    # An edit: re-executed (the output changes, not just the code) and the page follows.
+    qmd.write_text(SESSION.replace("VALUE", "9"))
+    seconds, html = wait_for(port, page, lambda html: "answer 54" in html)
+    print(f"edit -> new page in {seconds:.1f} s")
+    assert "answer 42" not in html and "preview-error" not in html
+    deadline = time.monotonic() + 10
+    while len(set(events.values)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(set(events.values)) >= 2, f"no reload event reached the page: {events.values}"
+
+    # A broken edit (the R tab is missing): the error with its file:line on top of the last
+    # good page, and in the terminal.
+    qmd.write_text(BROKEN)
+    where = f"sessions/{NAME}.qmd:7:"
+    _, html = wait_for(port, page, lambda html: 'id="preview-error"' in html)
+    banner = re.search(r'<div id="preview-error".*?</div>', html, re.S).group(0)
+    assert where in banner and "no tab for language" in banner, banner
+    assert "answer 54" in html  # the last good page stays up
+    assert where in out.read_text()
+
+    # Fixed again: the banner goes.
+    qmd.write_text(SESSION.replace("VALUE", "7"))
+    wait_for(port, page, lambda html: "answer 42" in html and "preview-error" not in html)
+
+    # Ctrl-C stops it cleanly and frees the port.
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 0, out.read_text()
+    assert "preview: stopped" in out.read_text()
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=2):
+        pass
+
+
+def test_changes_map_to_sessions(tmp_path):
+    root = make_project(tmp_path)
+    (root / "sessions" / "91-other.qmd").write_text(SESSION)
+    view = preview.Preview(root, out=tmp_path / "out", log=lambda _: None)
+    sessions = root / "sessions"
+    assert view.affected([sessions / "91-other.qmd"]) == ["91-other"]
+    assert view.affected([sessions / "_partial.qmd"]) == [NAME, "91-other"]
+    assert view.affected([root / "filters" / "cells.lua"]) == [NAME, "91-other"]
+    assert view.affected([tmp_path / "elsewhere.qmd"]) == []
+    one = preview.Preview(root, only=NAME, out=tmp_path / "out", log=lambda _: None)
+    assert one.affected([sessions / "91-other.qmd"]) == []
+    assert one.affected([root / "_quarto.yml"]) == [NAME]
+
+
+def test_error_banner_and_reload_script_are_injected():
+    page = "<html><body class='x'><p>old</p></body></html>"
+    html = preview.inject(page, "sessions/a.qmd:3: bad <thing>", 7, "a")
+    assert html.index('id="preview-error"') < html.index("<p>old</p>") < html.index("<script>")
+    assert "sessions/a.qmd:3: bad &lt;thing&gt;" in html
+    assert 'var seen = "7"' in html and f"{preview.EVENTS}?page=a" in html
+
+
+def test_port_in_use_is_refused(tmp_path):
+    root = make_project(tmp_path)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "coursebuild",
+                "preview",
+                "--root",
+                str(root),
+                "--port",
+                str(port),
+                "--no-browser",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert f"error: cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_unknown_session_is_refused(tmp_path):
+    root = make_project(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "coursebuild", "preview", "77-nope", "--root", str(root)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "error: no session sessions/77-nope.qmd" in result.stderr
