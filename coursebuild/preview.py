@@ -143,17 +143,19 @@ class Preview:
                 self.log("  " + text.replace("\n", "\n  "))
 
             try:
-                build.build(self.root, names, False, self.jobs, log=note)
+                failures = build.build(self.root, names, False, self.jobs, log=note)
             except BuildError as exc:
                 note(f"error: {exc}")
+                failures = 1
             # once each: the build reports a source error for every notebook of the session
-            errors = list(dict.fromkeys(ln for ln in lines if ERROR_LINE.search(ln)))
+            errors = [ln for ln in lines if ERROR_LINE.search(ln)] if failures else []
+            errors = list(dict.fromkeys(errors))
             for name in names:
                 mine = [e for e in errors if _mentions(e, name)]
                 if not mine and errors and not any(_mentions(e, n) for e in errors for n in names):
                     mine = errors  # an error no session claims (e.g. _quarto.yml) is everyone's
                 error = "\n".join(mine) or self._render(name)
-                self._update(name, building=False, error=error, good=not error or None)
+                self._update(name, building=False, error=error, good=True if not error else None)
                 seconds = time.perf_counter() - start
                 if error:
                     self.log(f"preview: {name}: ERROR (last good page kept)\n  {error}")
@@ -281,7 +283,8 @@ class Preview:
 
 def _mentions(line: str, name: str) -> bool:
     """Whether a build log line is about session `name` (its file, or its notebook's name)."""
-    return f"sessions/{name}.qmd" in line or re.search(rf"\b\w+/{re.escape(name)}\b", line)
+    own = re.search(rf"\b\w+/{re.escape(name)}(?![\w-])", line)  # python/NAME, r/NAME.answers
+    return f"sessions/{name}.qmd" in line or own is not None
 
 
 def _shown(path: Path, root: Path) -> str:

@@ -96,6 +96,11 @@ def wait_for(port: int, path: str, condition, timeout: float = TIMEOUT) -> tuple
     raise AssertionError(f"timed out after {timeout} s on {path}; last page:\n{page[-2000:]}")
 
 
+def _banner(html: str) -> str:
+    found = re.search(r'<div id="preview-error".*?</div>', html, re.S)
+    return found.group(0) if found else ""
+
+
 class EventLog:
     """Reads the page's server-sent events in a thread and keeps the `data:` values."""
 
@@ -174,10 +179,16 @@ def test_edit_reloads_page_and_broken_edit_shows_error(running):
     qmd.write_text(BROKEN)
     where = f"sessions/{NAME}.qmd:7:"
     _, html = wait_for(port, page, lambda html: 'id="preview-error"' in html)
-    banner = re.search(r'<div id="preview-error".*?</div>', html, re.S).group(0)
+    banner = _banner(html)
     assert where in banner and "no tab for language" in banner, banner
     assert "answer 54" in html  # the last good page stays up
     assert where in out.read_text()
+
+    # A cell that fails when run: the error names the chunk's line, the last good page stays.
+    qmd.write_text(SESSION.replace("VALUE", "undefined_value"))
+    _, html = wait_for(port, page, lambda html: "undefined_value" in _banner(html))
+    assert f"sessions/{NAME}.qmd:7:" in _banner(html), _banner(html)  # the Python chunk
+    assert "answer 54" in html
 
     # Fixed again: the banner goes.
     qmd.write_text(SESSION.replace("VALUE", "7"))
