@@ -154,9 +154,17 @@ def kernels(root: Path) -> Iterator[Item]:
             continue
         argv0 = spec["spec"]["argv"][0]
         runnable = Path(argv0).exists() or shutil.which(argv0) is not None
+        # One BLAS thread (set by setup): lme4's estimates move between runs otherwise.
+        env = spec["spec"].get("env") or {}
+        one_thread = env.get("OPENBLAS_NUM_THREADS") == "1"
         where = spec["resource_dir"]
+        problem = ""
+        if not runnable:
+            problem = f"{argv0} not found"
+        elif not one_thread:
+            problem = "no OPENBLAS_NUM_THREADS=1 in its env (outputs would vary)"
         yield Item(
-            f"kernel {name}", runnable, where if runnable else f"{where}: {argv0} not found", SETUP
+            f"kernel {name}", not problem, f"{where}: {problem}" if problem else where, SETUP
         )
 
 

@@ -149,3 +149,23 @@ def test_every_problem_says_how_to_fix_it(tmp_path, monkeypatch):
     problems = [i for i in items if not i.ok]
     assert problems, "a broken project must show problems"
     assert all(i.fix for i in problems), [i.line() for i in problems if not i.fix]
+
+
+def test_broken_kernels(tmp_path, monkeypatch):
+    # Kernels found first on JUPYTER_PATH shadow the ones setup registered in .venv.
+    specs = {
+        "ir": {"argv": ["/nowhere/R", "--slave"], "env": {"OPENBLAS_NUM_THREADS": "1"}},
+        "python3": {"argv": [sys.executable, "-m", "ipykernel_launcher"], "env": {}},
+    }
+    for name, spec in specs.items():
+        folder = tmp_path / "kernels" / name
+        folder.mkdir(parents=True)
+        spec.update(display_name=name, language=name)
+        (folder / "kernel.json").write_text(json.dumps(spec))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    lines = failures(list(doctor.kernels(ROOT)))
+    assert lines == [
+        f"✗ kernel python3: {tmp_path / 'kernels' / 'python3'}: no OPENBLAS_NUM_THREADS=1 "
+        "in its env (outputs would vary) -> ./course setup",
+        f"✗ kernel ir: {tmp_path / 'kernels' / 'ir'}: /nowhere/R not found -> ./course setup",
+    ]
