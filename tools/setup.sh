@@ -65,13 +65,16 @@ PY
 # --- the machinery -------------------------------------------------------------
 
 started=0
-# step NAME "INPUT FILES" FUNCTION: run FUNCTION unless it already ran with these
-# inputs and this code; print one line with its time; on failure show the log.
+# step NAME "INPUT FILES" COMMAND [ARGS...]: run the command (a function above, or
+# any program) unless it already ran with these input files and this code; print
+# one line with its time; on failure show the log's tail.
 step() {
-  local name=$1 inputs=$2 fn=$3 slug hash mark t0 rc
+  local name=$1 inputs=$2 slug hash mark t0 rc
+  shift 2
   slug=$(echo "$name" | tr -c 'A-Za-z0-9\n' '-' | tr 'A-Z' 'a-z')
   # shellcheck disable=SC2086
-  hash=$({ [ -z "$inputs" ] || cat $inputs; declare -f "$fn"; } | sha256sum | cut -c1-16)
+  hash=$({ [ -z "$inputs" ] || cat $inputs; echo "$*"; declare -f "$1" || true; } \
+         | sha256sum | cut -c1-16)
   mark="$venv/.setup-$slug-$hash"
   [ -e "$mark" ] && return 0
   if [ "$started" = 0 ]; then started=1; : >"$log"; fi
@@ -80,9 +83,9 @@ step() {
   t0=$(date +%s.%N)
   set +e
   if [ "$verbose" = 1 ]; then
-    (set -e; "$fn") 2>&1 | tee -a "$log"; rc=${PIPESTATUS[0]}
+    (set -e; "$@") 2>&1 | tee -a "$log"; rc=${PIPESTATUS[0]}
   else
-    (set -e; "$fn") >>"$log" 2>&1; rc=$?
+    (set -e; "$@") >>"$log" 2>&1; rc=$?
   fi
   set -e
   local took; took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f s", b - a }')
@@ -100,7 +103,8 @@ mkdir -p "$venv"
 # No interpreter: whatever the stamps say, everything inside .venv must be redone.
 [ -x "$venv/bin/python" ] || rm -f "$venv"/.setup-*
 
-# --- the steps, in order: adding one is one line -------------------------------
+# --- the steps, in order: adding one is one line, e.g. ---------------------------
+#   step "Node packages" "package.json package-lock.json" npm ci --no-audit --no-fund
 step "Debian packages"     "tools/apt-packages.txt"          apt_packages
 step "Python environment"  ""                                python_venv
 step "Python packages"     "requirements.txt pyproject.toml" python_packages
