@@ -26,6 +26,7 @@ import html
 import os
 import re
 import shutil
+import signal
 import socket
 import sys
 import tempfile
@@ -89,6 +90,7 @@ class Preview:
         self._changed = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
         shutil.rmtree(self.out, ignore_errors=True)
         self.out.mkdir(parents=True, exist_ok=True)
         for name in self.sessions():
@@ -147,6 +149,8 @@ class Preview:
             except BuildError as exc:
                 note(f"error: {exc}")
                 failures = 1
+            if self.stop.is_set():  # stopped half-way: nothing to report
+                return
             # once each: the build reports a source error for every notebook of the session
             errors = [ln for ln in lines if ERROR_LINE.search(ln)] if failures else []
             errors = list(dict.fromkeys(errors))
@@ -215,10 +219,36 @@ class Preview:
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(lambda: done.done() or done.set_result(error))
 
-        threading.Thread(target=work, daemon=True, name="preview-build").start()
+        self._thread = threading.Thread(target=work, daemon=True, name="preview-build")
+        self._thread.start()
         error = await done
         if error is not None:
             self.log(f"preview: internal error: {type(error).__name__}: {error}")
+
+    def stop_build(self, wait: float = 15.0) -> None:
+        """End a build in progress: its worker processes and their kernels are ours to stop.
+
+        Otherwise the build runs to its end before the preview exits: the build's
+        worker processes are forks of this one and inherit the server's Ctrl-C
+        handler (which only flags the server in the fork), and the kernels run in
+        sessions of their own. The workers are frozen first (SIGSTOP cannot be
+        caught), so no kernel starts unseen; then every process below them gets
+        SIGTERM (kernels shut down on it) and the workers SIGKILL.
+        """
+        if self._thread is None or not self._thread.is_alive():
+            return
+        self.log("preview: stopping the build in progress")
+        workers = _children(os.getpid())
+        for pid in workers:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGSTOP)
+        below = [pid for worker in workers for pid in _descendants(worker)]
+        for pid, sig in [(p, signal.SIGTERM) for p in below] + [
+            (w, signal.SIGKILL) for w in workers
+        ]:
+            with contextlib.suppress(OSError):
+                os.kill(pid, sig)
+        self._thread.join(wait)
 
     async def watch(self) -> None:
         """Build everything once, then rebuild on every change until `stop` is set."""
@@ -279,6 +309,31 @@ class Preview:
             items.append(f'<li><a href="{name}.html">{name}</a> ({state})</li>')
         body = _shell("Preview", "<h1>Sessions</h1>\n<ul>\n" + "\n".join(items) + "\n</ul>")
         return inject(body, "", self.version, "")
+
+
+def _process_tree() -> dict[int, list[int]]:
+    """Parent pid -> child pids, from Linux's /proc (empty elsewhere)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(stat.parent.name))
+    return children
+
+
+def _children(pid: int) -> list[int]:
+    return _process_tree().get(pid, [])
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid`."""
+    tree = _process_tree()
+    found, todo = [], [pid]
+    while todo:
+        for child in tree.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def _mentions(line: str, name: str) -> bool:
@@ -417,6 +472,7 @@ async def serve(preview: Preview, sock: socket.socket, open_browser: bool) -> No
         await server.serve(sockets=[sock])
     finally:
         preview.stop.set()
+        await asyncio.to_thread(preview.stop_build)
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await watcher

@@ -6,7 +6,9 @@ throw-away project with one tiny session, on a free loopback port.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import os
 import re
 import shutil
 import signal
@@ -149,8 +151,10 @@ def running(tmp_path):
     try:
         yield root, port, proc, out
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        if proc.poll() is None:  # a failed test: take its kernels down with it
+            for pid in [*preview._descendants(proc.pid), proc.pid]:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
             proc.wait()
 
 
@@ -262,3 +266,39 @@ def test_unknown_session_is_refused(tmp_path):
     )
     assert result.returncode == 2
     assert "error: no session sessions/77-nope.qmd" in result.stderr
+
+
+def kernels_below(pid: int) -> list[int]:
+    """Kernel processes started (through the build's workers) below `pid`."""
+    found = []
+    for child in preview._descendants(pid):
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"ipykernel" in cmdline or b"IRkernel" in cmdline:
+            found.append(child)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_ctrl_c_during_a_build_stops_it_and_its_kernels(running):
+    root, port, proc, out = running
+    qmd = root / "sessions" / f"{NAME}.qmd"
+    wait_for(port, f"/{NAME}.html", lambda html: "answer 42" in html)
+    slow = SESSION.replace('print("answer"', 'import time; time.sleep(300); print("answer"')
+    qmd.write_text(slow.replace('cat("answer"', 'Sys.sleep(300); cat("answer"'))
+    deadline = time.monotonic() + TIMEOUT
+    while len(kernels_below(proc.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    kernels = kernels_below(proc.pid)
+    assert len(kernels) == 2, out.read_text()
+
+    start = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 0, out.read_text()
+    assert time.monotonic() - start < 20  # not the 300 s the cells sleep
+    assert "preview: stopping the build in progress" in out.read_text()
+    time.sleep(1)
+    alive = [pid for pid in kernels if Path(f"/proc/{pid}").exists()]
+    assert alive == [], f"kernels left running: {alive}"
