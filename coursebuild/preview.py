@@ -149,6 +149,9 @@ class Preview:
             except BuildError as exc:
                 note(f"error: {exc}")
                 failures = 1
+            except Exception as exc:  # a crash in the build: shown like any error, preview goes on
+                note(f"error: {type(exc).__name__}: {exc}")
+                failures = 1
             if self.stop.is_set():  # stopped half-way: nothing to report
                 return
             # once each: the build reports a source error for every notebook of the session
@@ -159,11 +162,12 @@ class Preview:
                 if not mine and errors and not any(_mentions(e, n) for e in errors for n in names):
                     mine = errors  # an error no session claims (e.g. _quarto.yml) is everyone's
                 error = "\n".join(mine) or self._render(name)
-                self._update(name, building=False, error=error, good=True if not error else None)
                 seconds = time.perf_counter() - start
                 if error:
+                    self._update(name, building=False, error=error)
                     self.log(f"preview: {name}: ERROR (last good page kept)\n  {error}")
                 else:
+                    self._update(name, building=False, error="", good=True)
                     self.log(f"preview: {name} updated in {seconds:.1f} s")
 
     def _render(self, name: str) -> str:
@@ -180,19 +184,18 @@ class Preview:
                     shutil.rmtree(target)
                 os.replace(item, target)
             return ""
-        except SiteError as exc:
-            message = str(exc)
+        except Exception as exc:  # SiteError above all; anything else is shown the same way
+            message = str(exc) if isinstance(exc, SiteError) else f"{type(exc).__name__}: {exc}"
             where = f"sessions/{name}.qmd"
             return message if where in message else f"{where}: {message}"
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
-    def _update(self, name: str, good: bool | None = None, **changes) -> None:
+    def _update(self, name: str, **changes) -> None:
+        """Change a page's state and tell its open browsers."""
         page = self.pages.setdefault(name, Page(name))
         for key, value in changes.items():
             setattr(page, key, value)
-        if good:
-            page.good = True
         page.version += 1
         self.version += 1
         if self._loop is not None:
