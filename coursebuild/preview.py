@@ -440,7 +440,8 @@ def make_app(preview: Preview, should_stop: Callable[[], bool]):
 def bind(port: int | None) -> socket.socket:
     """A listening-ready socket on 127.0.0.1 (loopback only).
 
-    An explicit port must be free; by default `DEFAULT_PORT`, else any free port.
+    An explicit port must be free (0: any free port); by default `DEFAULT_PORT`,
+    else any free port.
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -492,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="course preview", description=__doc__.split("\n")[0])
     add = parser.add_argument
     add("session", nargs="?", help="one session, e.g. 09-random-slopes (default: all)")
-    add("--port", type=int, help=f"port on 127.0.0.1 (default {DEFAULT_PORT}, else a free one)")
+    add("--port", type=int, help=f"port on 127.0.0.1 (default {DEFAULT_PORT}, else free; 0: any)")
     add("--no-browser", action="store_true", help="do not open a browser")
     add("--jobs", type=int, default=2, help="notebooks executed at once (default 2)")
     parser.add_argument("--root", type=Path, default=ROOT, help="course folder (default: this one)")

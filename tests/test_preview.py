@@ -67,12 +67,6 @@ def make_project(tmp_path: Path) -> Path:
     return root
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def get(port: int, path: str) -> tuple[int, str]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
@@ -83,11 +77,22 @@ def get(port: int, path: str) -> tuple[int, str]:
         conn.close()
 
 
-def wait_for(port: int, path: str, condition, timeout: float = TIMEOUT) -> tuple[float, str]:
-    """Poll `path` until `condition(html)`; return the seconds it took and the page."""
+def wait_for(
+    port: int, path: str, condition, timeout: float = TIMEOUT, proc=None, out: Path | None = None
+) -> tuple[float, str]:
+    """Poll `path` until `condition(html)`; return the seconds it took and the page.
+
+    With `proc`, stop early if the preview died; its output (`out`) goes in the message.
+    """
     start = time.monotonic()
     page = ""
+
+    def said() -> str:
+        return f"\npreview's output:\n{out.read_text()[-3000:]}" if out else ""
+
     while time.monotonic() - start < timeout:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"the preview exited with {proc.returncode}" + said())
         try:
             status, page = get(port, path)
             if status == 200 and condition(page):
@@ -95,7 +100,9 @@ def wait_for(port: int, path: str, condition, timeout: float = TIMEOUT) -> tuple
         except OSError:
             pass  # not listening yet
         time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s on {path}; last page:\n{page[-2000:]}")
+    raise AssertionError(
+        f"timed out after {timeout} s on {path}; last page:\n{page[-2000:]}{said()}"
+    )
 
 
 def _banner(html: str) -> str:
@@ -126,28 +133,28 @@ class EventLog:
 
 @pytest.fixture
 def running(tmp_path):
-    """(project, port, process, output file) of a preview of the tiny session."""
+    """(project, port, process, output file) of a preview of the tiny session.
+
+    Port 0: the preview takes a free port itself and prints it (no race with
+    other programs for a port picked here).
+    """
     root = make_project(tmp_path)
-    port = free_port()
     out = tmp_path / "preview.log"
+    command = [sys.executable, "-m", "coursebuild", "preview", NAME, "--root", str(root)]
     with out.open("w") as log:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "coursebuild",
-                "preview",
-                NAME,
-                "--root",
-                str(root),
-                "--port",
-                str(port),
-                "--no-browser",
-            ],
+            [*command, "--port", "0", "--no-browser"],
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
         )
+    deadline = time.monotonic() + 60
+    found = None
+    while found is None and proc.poll() is None and time.monotonic() < deadline:
+        found = re.search(r"serving http://127\.0\.0\.1:(\d+)/", out.read_text())
+        time.sleep(0.1)
+    assert found, f"the preview did not start:\n{out.read_text()}"
+    port = int(found.group(1))
     try:
         yield root, port, proc, out
     finally:
@@ -164,13 +171,13 @@ def test_edit_reloads_page_and_broken_edit_shows_error(running):
     page = f"/{NAME}.html"
 
     # First build: the notebook is executed and its output is on the page.
-    wait_for(port, page, lambda html: "answer 42" in html)
+    wait_for(port, page, lambda html: "answer 42" in html, proc=proc, out=out)
     assert get(port, "/")[0] == 307  # the index redirects to the one session
     events = EventLog(port, NAME)
 
     # An edit: re-executed (the output changes, not just the code) and the page follows.
     qmd.write_text(SESSION.replace("VALUE", "9"))
-    seconds, html = wait_for(port, page, lambda html: "answer 54" in html)
+    seconds, html = wait_for(port, page, lambda html: "answer 54" in html, proc=proc, out=out)
     print(f"edit -> new page in {seconds:.1f} s")
     assert "answer 42" not in html and "preview-error" not in html
     deadline = time.monotonic() + 10
@@ -285,7 +292,7 @@ def kernels_below(pid: int) -> list[int]:
 def test_ctrl_c_during_a_build_stops_it_and_its_kernels(running):
     root, port, proc, out = running
     qmd = root / "sessions" / f"{NAME}.qmd"
-    wait_for(port, f"/{NAME}.html", lambda html: "answer 42" in html)
+    wait_for(port, f"/{NAME}.html", lambda html: "answer 42" in html, proc=proc, out=out)
     slow = SESSION.replace('print("answer"', 'import time; time.sleep(300); print("answer"')
     qmd.write_text(slow.replace('cat("answer"', 'Sys.sleep(300); cat("answer"'))
     deadline = time.monotonic() + TIMEOUT
@@ -299,6 +306,9 @@ def test_ctrl_c_during_a_build_stops_it_and_its_kernels(running):
     assert proc.wait(timeout=30) == 0, out.read_text()
     assert time.monotonic() - start < 20  # not the 300 s the cells sleep
     assert "preview: stopping the build in progress" in out.read_text()
-    time.sleep(1)
-    alive = [pid for pid in kernels if Path(f"/proc/{pid}").exists()]
+    deadline = time.monotonic() + 20  # SIGTERM: a kernel shuts down, which takes a moment
+    alive = kernels
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = [pid for pid in kernels if Path(f"/proc/{pid}").exists()]
     assert alive == [], f"kernels left running: {alive}"
