@@ -56,6 +56,16 @@ print("answer", 6 * 9)
 TIMEOUT = 240  # seconds for one rebuild: two kernels start on a machine that may be busy
 
 
+def clean_env() -> dict[str, str]:
+    """This process's environment without LD_LIBRARY_PATH.
+
+    Embedded R (rpy2, imported by other tests in this process) sets it to R's and the
+    system's library folders, and then this Python's `ssl` (which uvicorn imports)
+    fails to load in a child process; an instructor's shell has no such setting.
+    """
+    return {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"}
+
+
 def make_project(tmp_path: Path) -> Path:
     root = tmp_path / "course"
     root.mkdir()
@@ -147,6 +157,7 @@ def running(tmp_path):
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
+            env=clean_env(),
         )
     deadline = time.monotonic() + 60
     found = None
@@ -256,6 +267,7 @@ def test_port_in_use_is_refused(tmp_path):
             capture_output=True,
             text=True,
             cwd=ROOT,
+            env=clean_env(),
             timeout=60,
         )
     assert result.returncode == 2
@@ -269,6 +281,7 @@ def test_unknown_session_is_refused(tmp_path):
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env=clean_env(),
         timeout=60,
     )
     assert result.returncode == 2
