@@ -1,4 +1,4 @@
-"""Command line: `python -m coursebuild build [SESSION ...] [--force] [--jobs N]`, `check`."""
+"""Command line: `python -m coursebuild build|check|new|preview|doctor ...` (see ./course)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,11 @@ from .errors import BuildError
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("preview", "doctor"):  # own parsers: their options pass through
+        from importlib import import_module
+
+        return import_module(f"coursebuild.{argv[0]}").main(argv[1:])
     parser = argparse.ArgumentParser(prog="course", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build and execute every stale notebook")
@@ -20,13 +25,20 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--jobs", type=int, default=2, help="notebooks executed at once (default 2)")
     c = sub.add_parser("check", help="exit 1 if any notebook is out of date with its inputs")
     c.add_argument("sessions", nargs="*")
-    for p in (b, c):
+    n = sub.add_parser("new", help='start a session from the template: new NN-slug "Title"')
+    n.add_argument("name", help="NN-slug, e.g. 09-random-slopes")
+    n.add_argument("title", help='the page title after "Session N: "')
+    sub.add_parser("preview", help="live preview of the session pages (see preview --help)")
+    sub.add_parser("doctor", help="check everything the course needs (see doctor --help)")
+    for p in (b, c, n):
         p.add_argument("--root", type=Path, default=ROOT, help="course folder (default: this one)")
     args = parser.parse_args(argv)
     root = args.root.resolve()
     try:
         if args.command == "build":
             return 1 if build.build(root, args.sessions, args.force, args.jobs) else 0
+        if args.command == "new":
+            return new_session(root, args.name, args.title)
         stale = build.plan(root, args.sessions)
         for job in stale:
             print(f"out of date: {job.output.relative_to(root)} (run ./course build)")
@@ -35,6 +47,19 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
+
+
+def new_session(root: Path, name: str, title: str) -> int:
+    from .newsession import NewSessionError, create
+
+    try:
+        path = create(name, title, root)
+    except NewSessionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    shown = path.relative_to(root).as_posix()
+    print(f"created {shown}\nnext: ./course preview {path.stem}   (edit {shown}; the page follows)")
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,83 +1,121 @@
 #!/usr/bin/env bash
 # Set up everything the course needs, once: Debian packages (R, lme4, IRkernel,
 # chromium), the Python virtual environment in .venv with requirements.txt, the
-# project itself (helpers, coursebuild) installed editable, and the `ir` kernel
-# registered inside .venv. Re-running is cheap: each step is skipped while the
-# file it depends on is unchanged (stamps in .venv/.setup-*).
+# project itself (helpers, coursebuild) installed editable, and the Jupyter
+# kernels registered inside .venv.
+#
+# Quiet: one line per step that runs, with its time; the steps' own output goes
+# to .venv/setup.log, whose tail is printed if a step fails. COURSE_VERBOSE=1
+# (./course -v ...) shows everything. A step runs again only when its input
+# files or its own code change (stamps .venv/.setup-<step>-<hash>), so a run
+# with nothing to do prints nothing and takes a fraction of a second.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 venv="$root/.venv"
-stamp() { sha256sum "$@" | sha256sum | cut -c1-16; }
+log="$venv/setup.log"
+verbose=${COURSE_VERBOSE:-0}
 
-# 1. Debian packages (as root; otherwise say what to install).
-apt_list=$(grep -v '^\s*#' tools/apt-packages.txt | tr '\n' ' ')
-apt_stamp="$venv/.setup-apt-$(stamp tools/apt-packages.txt)"
-if [ ! -e "$apt_stamp" ]; then
-  missing=$(dpkg-query -W -f='${Package} ${Status}\n' $apt_list 2>/dev/null \
-            | awk '$NF != "installed" {print $1}'; \
-            for p in $apt_list; do dpkg-query -W "$p" >/dev/null 2>&1 || echo "$p"; done)
-  missing=$(echo "$missing" | sort -u | tr '\n' ' ' | xargs || true)
-  if [ -n "$missing" ]; then
-    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-      echo "setup: please install these Debian/Ubuntu packages (or their equivalents): $missing" >&2
-      exit 1
-    fi
-    echo "setup: installing Debian packages: $missing"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends $missing
+# --- the steps (each a function; the list at the bottom runs them) -----------
+
+apt_packages() {  # as root; otherwise say what to install
+  local wanted missing
+  wanted=$(grep -v '^\s*#' tools/apt-packages.txt | tr '\n' ' ')
+  missing=$(for p in $wanted; do
+              dpkg-query -W -f='${db:Status-Status}\n' "$p" 2>/dev/null | grep -qx installed \
+                || echo "$p"
+            done | xargs)
+  [ -z "$missing" ] && { echo "all installed: $wanted"; return 0; }
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    echo "setup: please install these Debian/Ubuntu packages (or their equivalents): $missing" >&2
+    return 1
   fi
-fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends $missing
+}
 
-# 2. Python virtual environment with the pinned requirements and the project.
-if [ ! -x "$venv/bin/python" ]; then
-  echo "setup: creating $venv"
+python_venv() {
   python3 -m venv "$venv"
-fi
-mkdir -p "$(dirname "$apt_stamp")" && touch "$apt_stamp"
-pip_stamp="$venv/.setup-pip-$(stamp requirements.txt pyproject.toml)"
-if [ ! -e "$pip_stamp" ]; then
-  echo "setup: installing Python packages from requirements.txt"
-  "$venv/bin/python" -m pip install -q --upgrade pip
-  "$venv/bin/python" -m pip install -q -r requirements.txt
-  "$venv/bin/python" -m pip install -q --no-deps -e .
-  rm -f "$venv"/.setup-pip-*
-  touch "$pip_stamp"
-fi
+}
 
-# 3. Jupyter kernels inside the venv: python3 (ipykernel) and ir (IRkernel).
-if [ ! -e "$venv/share/jupyter/kernels/ir/kernel.json" ]; then
-  echo "setup: registering the ir kernel in $venv"
+python_packages() {
+  "$venv/bin/python" -m pip install --upgrade pip
+  "$venv/bin/python" -m pip install -r requirements.txt
+  "$venv/bin/python" -m pip install --no-deps -e .
+}
+
+jupyter_kernels() {  # python3 (ipykernel) and ir (IRkernel), inside .venv
   PATH="$venv/bin:$PATH" Rscript -e \
-    "IRkernel::installspec(name = 'ir', displayname = 'R', prefix = '$venv')" >/dev/null
-fi
-if [ ! -e "$venv/share/jupyter/kernels/python3/kernel.json" ]; then
-  "$venv/bin/python" -m ipykernel install --prefix "$venv" --name python3 >/dev/null
-fi
-# One BLAS thread in every kernel: multi-threaded OpenBLAS sums in a different
-# order from run to run, and lme4's estimates then move in their 5th digit,
-# which would make the stored outputs (and nbval) change between runs.
-"$venv/bin/python" - "$venv/share/jupyter/kernels" <<'PY'
+    "IRkernel::installspec(name = 'ir', displayname = 'R', prefix = '$venv')"
+  "$venv/bin/python" -m ipykernel install --prefix "$venv" --name python3
+  # One BLAS thread in every kernel: multi-threaded OpenBLAS sums in a different
+  # order from run to run, and lme4's estimates then move in their 5th digit,
+  # which would make the stored outputs (and nbval) change between runs.
+  "$venv/bin/python" - "$venv/share/jupyter/kernels" <<'PY'
 import json, sys
 from pathlib import Path
 for spec in Path(sys.argv[1]).glob("*/kernel.json"):
     data = json.loads(spec.read_text())
-    env = data.setdefault("env", {})
-    wanted = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    if any(env.get(k) != v for k, v in wanted.items()):
-        env.update(wanted)
-        spec.write_text(json.dumps(data, indent=1) + "\n")
+    data.setdefault("env", {}).update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
+    spec.write_text(json.dumps(data, indent=1) + "\n")
 PY
+}
 
-# 4. Browser assets for the site pages and the accessibility scan (package-lock.json).
-npm_stamp="$venv/.setup-npm-$(stamp package.json package-lock.json)"
-if [ ! -e "$npm_stamp" ] || [ ! -d node_modules ]; then
-  if command -v npm >/dev/null; then
-    echo "setup: installing node_modules with npm ci"
-    npm ci --ignore-scripts --no-audit --no-fund >/dev/null
-    rm -f "$venv"/.setup-npm-* && touch "$npm_stamp"
-  else
-    echo "setup: npm not found: site pages get no Bootstrap and the axe scan is skipped" >&2
+node_packages() {  # Bootstrap for the site pages, axe-core for the accessibility scan
+  if ! command -v npm >/dev/null; then
+    echo "npm not found: site pages get no Bootstrap and the axe scan is skipped" >&2
+    return 0
   fi
-fi
+  npm ci --ignore-scripts --no-audit --no-fund
+}
+
+# --- the machinery -------------------------------------------------------------
+
+started=0
+# step NAME "INPUT FILES" COMMAND [ARGS...]: run the command (a function above, or
+# any program) unless it already ran with these input files and this code; print
+# one line with its time; on failure show the log's tail.
+step() {
+  local name=$1 inputs=$2 slug hash mark t0 rc
+  shift 2
+  slug=$(echo "$name" | tr -c 'A-Za-z0-9\n' '-' | tr 'A-Z' 'a-z')
+  # shellcheck disable=SC2086
+  hash=$({ [ -z "$inputs" ] || cat $inputs; echo "$*"; declare -f "$1" || true; } \
+         | sha256sum | cut -c1-16)
+  mark="$venv/.setup-$slug-$hash"
+  [ -e "$mark" ] && return 0
+  if [ "$started" = 0 ]; then started=1; : >"$log"; fi
+  printf '\n=== %s (%s)\n' "$name" "$(date -u +%FT%TZ)" >>"$log"
+  if [ "$verbose" = 1 ]; then echo "setup: $name"; else printf 'setup: %-30s' "$name..."; fi
+  t0=$(date +%s.%N)
+  set +e
+  if [ "$verbose" = 1 ]; then
+    (set -e; "$@") 2>&1 | tee -a "$log"; rc=${PIPESTATUS[0]}
+  else
+    (set -e; "$@") >>"$log" 2>&1; rc=$?
+  fi
+  set -e
+  local took; took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f s", b - a }')
+  if [ "$rc" -ne 0 ]; then
+    [ "$verbose" = 1 ] || { echo " FAILED after $took"; tail -n 25 "$log" | sed 's/^/  | /'; }
+    echo "setup: step '$name' failed; full log: $log" >&2
+    exit 1
+  fi
+  rm -f "$venv/.setup-$slug-"*
+  touch "$mark"
+  if [ "$verbose" = 1 ]; then echo "setup: $name done in $took"; else echo " $took"; fi
+}
+
+mkdir -p "$venv"
+# No interpreter: whatever the stamps say, everything inside .venv must be redone.
+[ -x "$venv/bin/python" ] || rm -f "$venv"/.setup-*
+
+# --- the steps, in order: adding one is one line, e.g. ---------------------------
+#   step "Node packages" "package.json package-lock.json" npm ci --no-audit --no-fund
+step "Debian packages"     "tools/apt-packages.txt"          apt_packages
+step "Python environment"  ""                                python_venv
+step "Python packages"     "requirements.txt pyproject.toml" python_packages
+step "Jupyter kernels"     ""                                jupyter_kernels
+[ -d node_modules ] || rm -f "$venv"/.setup-node-packages-*
+step "Node packages"       "package.json package-lock.json"  node_packages
