@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything the course needs, once: Debian packages (R, lme4, IRkernel,
 # chromium), the Python virtual environment in .venv with requirements.txt, the
-# project itself (helpers, coursebuild) installed editable, and the `ir` kernel
+# helpers (qm-helpers, helpers/pyproject.toml) and the build (qm-course) installed
+# editable, and the `ir` kernel
 # registered inside .venv. Re-running is cheap: each step is skipped while the
 # file it depends on is unchanged (stamps in .venv/.setup-*).
 set -euo pipefail
@@ -36,12 +37,12 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 mkdir -p "$(dirname "$apt_stamp")" && touch "$apt_stamp"
-pip_stamp="$venv/.setup-pip-$(stamp requirements.txt pyproject.toml)"
+pip_stamp="$venv/.setup-pip-$(stamp requirements.txt pyproject.toml helpers/pyproject.toml)"
 if [ ! -e "$pip_stamp" ]; then
   echo "setup: installing Python packages from requirements.txt"
   "$venv/bin/python" -m pip install -q --upgrade pip
   "$venv/bin/python" -m pip install -q -r requirements.txt
-  "$venv/bin/python" -m pip install -q --no-deps -e .
+  "$venv/bin/python" -m pip install -q --no-deps -e ./helpers -e .
   rm -f "$venv"/.setup-pip-*
   touch "$pip_stamp"
 fi
