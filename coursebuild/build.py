@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import convert, execute, notebook, source
+from . import convert, estimates, execute, notebook, source
 from .config import ROOT, CourseConfig
 from .errors import BuildError
 from .inputs import inputs_sha1, shared_sha1
@@ -206,6 +206,7 @@ def build(
                 log(f"[{done}/{len(ready)}] {job.name}: FAILED: {type(exc).__name__}: {exc}")
                 failures += 1
                 continue
+            executed = estimates.extract(executed)  # test-only output -> metadata
             write_atomic(job.output, notebook.dumps(executed))
             log(f"[{done}/{len(ready)}] {job.name}: executed in {seconds:.1f} s")
     return failures

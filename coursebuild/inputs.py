@@ -11,6 +11,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from . import preamble
 from .config import ROOT, CourseConfig
 
 # Everything besides the session source that can change a notebook: the
@@ -27,6 +28,11 @@ SHARED_INPUTS = (
     "coursebuild/convert.py",
     "coursebuild/notebook.py",
     "coursebuild/execute.py",
+    "coursebuild/preamble.py",
+    "coursebuild/estimates.py",
+    "coursebuild/release.py",
+    "helpers/pyproject.toml",
+    "helpers/R/NAMESPACE",
     "helpers/**/*.py",
     "helpers/**/*.R",
     "helpers/*.json",
@@ -52,6 +58,7 @@ def shared_sha1(root: Path = ROOT) -> str:
     """
     config = CourseConfig.load(root).metadata
     digest = hashlib.sha1(json.dumps(config, sort_keys=True).encode() + b"\0")
+    digest.update(preamble.outline(root).encode() + b"\0")  # the navigation links
     for path in shared_files(root):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())

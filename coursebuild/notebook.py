@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from . import preamble
 from .config import KERNELS, LANGUAGE_INFO
 from .errors import BuildError
 from .source import Chunk, Source
@@ -41,9 +42,7 @@ def cell_id(lang: str, code: str, label: str | None = None) -> str:
 def finish(raw: dict, source: Source, lang: str, inputs_sha1: str, shown: str) -> dict:
     """Turn pandoc's notebook for `lang` into the notebook the build writes."""
     chunks = [c for c in source.chunks if c.lang == lang]
-    cells = []
-    if source.meta.get("title"):
-        cells.append(_markdown(_title_cell(source.meta)))
+    cells = preamble.first_cells(source, lang)  # title, what it needs, install cell
     next_chunk = 0
     for cell in raw.get("cells", []):
         text = _text(cell.get("source", ""))
@@ -107,13 +106,6 @@ def _markdown(text: str) -> dict:
         "metadata": {},
         "source": _lines(text),
     }
-
-
-def _title_cell(meta: dict) -> str:
-    text = f"# {meta['title']}"
-    if meta.get("subtitle"):
-        text += f"\n\n*{meta['subtitle']}*"
-    return text
 
 
 def _unique_ids(cells: list[dict]) -> None:

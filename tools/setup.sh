@@ -56,6 +56,23 @@ fi
 if [ ! -e "$venv/share/jupyter/kernels/python3/kernel.json" ]; then
   "$venv/bin/python" -m ipykernel install --prefix "$venv" --name python3 >/dev/null
 fi
+# 4. The course's R helpers (R package qmhelpers, built from helpers/) in .venv's own R
+# library, which the `ir` kernel uses (R_LIBS below): the R notebooks load them as a
+# student's do. Reinstalled whenever a file it is built from changes.
+r_stamp="$venv/.setup-r-$(stamp helpers/R/* helpers/schools.json helpers/registry.txt helpers/pyproject.toml)"
+if [ ! -e "$r_stamp" ]; then
+  echo "setup: installing the R helpers (qmhelpers) into $venv/R-library"
+  tmp=$(mktemp -d)
+  tarball=$("$venv/bin/python" -c 'import sys; from pathlib import Path
+from coursebuild.release import build_r_package; print(build_r_package(Path(sys.argv[1])))' "$tmp")
+  mkdir -p "$venv/R-library"
+  R CMD INSTALL --no-test-load --library="$venv/R-library" "$tarball" >"$tmp/log" 2>&1 \
+    || { tail -20 "$tmp/log" >&2; exit 1; }
+  rm -rf "$tmp"
+  rm -f "$venv"/.setup-r-*
+  touch "$r_stamp"
+fi
+
 # One BLAS thread in every kernel: multi-threaded OpenBLAS sums in a different
 # order from run to run, and lme4's estimates then move in their 5th digit,
 # which would make the stored outputs (and nbval) change between runs.
@@ -66,6 +83,8 @@ for spec in Path(sys.argv[1]).glob("*/kernel.json"):
     data = json.loads(spec.read_text())
     env = data.setdefault("env", {})
     wanted = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    if spec.parent.name == "ir":  # the R helpers installed in step 4
+        wanted["R_LIBS"] = str(Path(sys.argv[1]).parents[2] / "R-library")
     if any(env.get(k) != v for k, v in wanted.items()):
         env.update(wanted)
         spec.write_text(json.dumps(data, indent=1) + "\n")
