@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 
 from . import release
-from .config import CourseConfig
+from .config import ROOT, CourseConfig
 from .source import Source, _front_matter
 
 INSTALL_ID = "install-helpers"
@@ -79,10 +79,12 @@ def first_cells(source: Source, lang: str) -> list[dict]:
         nav.append(f"Next: [{after[1]}]({links.session(after[0], lang)})")
     if nav:
         text += "\n\n" + " · ".join(nav)
+    # a scratch course without its own helpers/ (the build's tests) installs this one's
+    helpers = root if (root / "helpers" / "pyproject.toml").is_file() else ROOT
     code = INSTALL[lang].format(
-        version=release.version(root),
-        wheel=release.asset_url(links.repo, release.wheel_name(root), root),
-        tarball=release.asset_url(links.repo, release.r_tarball_name(root), root),
+        version=release.version(helpers),
+        wheel=release.asset_url(links.repo, release.wheel_name(helpers), helpers),
+        tarball=release.asset_url(links.repo, release.r_tarball_name(helpers), helpers),
     )
     return [_cell("markdown", text), _cell("code", code, INSTALL_ID)]
 

@@ -174,8 +174,7 @@ PROBE = {
     "python": (
         "import json, os, sys, importlib.util\n"
         "spec = importlib.util.find_spec('helpers')\n"
-        "lme4 = importlib.util.find_spec('pymer4') is not None\n"
-        "try:\n    import pymer4\nexcept ImportError:\n    lme4 = False\n"
+        "try:\n    import pymer4.models\n    lme4 = True\nexcept ImportError:\n    lme4 = False\n"
         "print(json.dumps({'paths': sys.path, 'cwd': os.getcwd(),"
         " 'pythonpath': os.environ.get('PYTHONPATH', ''), 'helpers': spec.origin,"
         " 'lme4': lme4}))"
