@@ -42,7 +42,7 @@ def cell_id(lang: str, code: str, label: str | None = None) -> str:
 def finish(raw: dict, source: Source, lang: str, inputs_sha1: str, shown: str) -> dict:
     """Turn pandoc's notebook for `lang` into the notebook the build writes."""
     chunks = [c for c in source.chunks if c.lang == lang]
-    cells = preamble.first_cells(source, lang)  # title, what it needs, install cell
+    cells = []
     next_chunk = 0
     for cell in raw.get("cells", []):
         text = _text(cell.get("source", ""))
@@ -51,6 +51,7 @@ def finish(raw: dict, source: Source, lang: str, inputs_sha1: str, shown: str) -
             cells.append(_code(chunk, text, cell.get("metadata", {}).get("tags", [])))
         elif text.strip():
             cells.append(_markdown(text))
+    cells = preamble.add(source, lang, cells)  # title, what it needs, install cell
     _unique_ids(cells)
     return {
         "cells": cells,

@@ -6,10 +6,10 @@ Generated for every session, so no session types them:
 1. a markdown cell: the session's title, three lines on what the notebook needs (with
    a link to the setup page) and links to the previous and next sessions (course order
    is file-name order, as on the site);
-2. a code cell (id ``install-helpers``) that installs the course's helpers only when
-   they cannot be loaded: the Python wheel or the R source package of the GitHub
-   release ``helpers-v<version>`` (`coursebuild.release`), whose URL comes from
-   ``course.repo-url`` in `_quarto.yml`.
+2. after the ``parameters`` cell, a code cell (id ``install-helpers``) that installs
+   the course's helpers only when they cannot be loaded: the Python wheel or the R
+   source package of the GitHub release ``helpers-v<version>`` (`coursebuild.release`),
+   whose URL comes from ``course.repo-url`` in `_quarto.yml`.
 
 Links point to the site when ``course.site-url`` is set, else to the repository on GitHub.
 """
@@ -62,6 +62,25 @@ INSTALL = {
 }
 
 
+def add(source: Source, lang: str, cells: list[dict]) -> list[dict]:
+    """Insert the generated cells into a notebook's `cells`.
+
+    The note goes first; the install cell right after the ``parameters`` cell (which
+    stays the first code cell, where papermill expects it), else before the first
+    code cell.
+    """
+    note, install = first_cells(source, lang)
+    at = next(
+        (
+            i + 1
+            for i, c in enumerate(cells)
+            if "parameters" in c.get("metadata", {}).get("tags", [])
+        ),
+        next((i for i, c in enumerate(cells) if c.get("cell_type") == "code"), len(cells)),
+    )
+    return [note, *cells[:at], install, *cells[at:]]
+
+
 def first_cells(source: Source, lang: str) -> list[dict]:
     """The generated cells that open `source`'s notebook for `lang`."""
     root = source.path.resolve().parent.parent
@@ -86,7 +105,9 @@ def first_cells(source: Source, lang: str) -> list[dict]:
         wheel=release.asset_url(links.repo, release.wheel_name(helpers), helpers),
         tarball=release.asset_url(links.repo, release.r_tarball_name(helpers), helpers),
     )
-    return [_cell("markdown", text), _cell("code", code, INSTALL_ID)]
+    install = _cell("code", code, INSTALL_ID)
+    install["metadata"]["tags"] = ["setup"]  # notebook only: not a chunk of the page
+    return [_cell("markdown", text), install]
 
 
 def outline(root: Path) -> str:

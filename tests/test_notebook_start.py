@@ -190,6 +190,11 @@ def test_built_session_01_keeps_its_estimates_out_of_sight_and_they_agree():
         path = output_path(session, lang, ROOT)
         nb = json.loads(path.read_text())
         assert not [c["id"] for c in nb["cells"] if estimates.is_estimates(c)]
+        ids = [c["id"] for c in nb["cells"]]
+        assert nb["cells"][0]["cell_type"] == "markdown" and "To run this notebook" in _text(
+            nb["cells"][0]
+        )
+        assert ids[ids.index(f"parameters-{lang}") + 1] == preamble.INSTALL_ID, ids
         assert "mean\tvalue" not in json.dumps(nb["cells"])
         values[lang] = estimates_text(path, lang)
     assert len(set(values.values())) == 1 and values["python"].startswith("mean\tvalue\t51.3")
