@@ -30,15 +30,15 @@ NEEDS = {
     "python": (
         "**To run this notebook** you need Python 3.11 or later with the packages in "
         "[requirements.txt]({requirements}) (Colab has most of them).\\\n"
-        "The next cell installs the course's helpers (`qm-helpers`) when they are missing; "
-        "R and `lme4` are optional (they only add cross-checks).\\\n"
+        "The cell after the parameters installs the course's helpers (`qm-helpers`) when "
+        "missing; R and `lme4` are optional (they only add cross-checks).\\\n"
         "Step by step, on your computer or in Colab: [setup]({setup})."
     ),
     "r": (
         "**To run this notebook** you need R 4.2 or later with the packages the setup page "
         "lists (lme4, ggplot2, jsonlite, digest, ...) and Jupyter's R kernel (IRkernel).\\\n"
-        "The next cell installs the course's R helpers (package `qmhelpers`) when they are "
-        "missing.\\\n"
+        "The cell after the parameters installs the course's R helpers (package `qmhelpers`) "
+        "when missing.\\\n"
         "Step by step, on your computer or in Colab: [setup]({setup})."
     ),
 }
