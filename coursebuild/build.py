@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import source  # convert, execute, notebook: imported when there is work
+from . import estimates, preamble, source  # convert, execute, notebook: when there is work
 from .config import ROOT, CourseConfig
 from .errors import BuildError, Problem
 from .inputs import inputs_sha1, shared_sha1
@@ -43,6 +43,7 @@ class Job:
     inputs_sha1: str
     variant: str = ""  # "" (the download) or ANSWERS
     source: source.Source | None = None
+    outline: preamble.Outline = ()  # every session's name and title (the navigation links)
 
     @property
     def name(self) -> str:
@@ -79,7 +80,13 @@ def load_session(path: Path, config: CourseConfig, root: Path = ROOT) -> source.
     return source.load(path, config.languages, shown(path, root), config.variables, config.quarto)
 
 
-def jobs_of(src: source.Source, config: CourseConfig, shared: str, root: Path = ROOT) -> list[Job]:
+def jobs_of(
+    src: source.Source,
+    config: CourseConfig,
+    shared: str,
+    root: Path = ROOT,
+    outline: preamble.Outline = (),
+) -> list[Job]:
     """The notebooks a session makes: one per language it uses, per variant."""
     variants = ["", ANSWERS] if "qna" in src.divs else [""]
     return [
@@ -90,6 +97,7 @@ def jobs_of(src: source.Source, config: CourseConfig, shared: str, root: Path = 
             inputs_sha1(src, f"{lang}.{variant}", shared),
             variant,
             src,
+            outline,
         )
         for variant in variants
         for lang in src.languages(config.languages)
@@ -101,11 +109,14 @@ def targets(
 ) -> list[Job]:
     """Every notebook the sessions make, with the hash of its inputs now."""
     config = config or CourseConfig.load(root)
-    shared = shared_sha1(config, root)  # once: every notebook shares it
+    # Every session is read (once): each notebook's first cell links its neighbours.
+    loaded = {path: load_session(path, config, root) for path in sessions(root)}
+    outline = preamble.outline_of(loaded.values())
+    shared = shared_sha1(config, root, outline)  # once: every notebook shares it
     return [
         job
         for path in sessions(root, names)
-        for job in jobs_of(load_session(path, config, root), config, shared, root)
+        for job in jobs_of(loaded[path], config, shared, root, outline)
     ]
 
 
@@ -160,7 +171,10 @@ def _convert(job: Job, config: CourseConfig, root: Path) -> tuple[dict, list[Pro
     if [p for p in problems if not p.warning]:
         # A div left unconverted makes the later filters warn about it: noise.
         return {}, [p for p in problems if not p.warning]
-    return notebook.finish(raw, src, job.lang, job.inputs_sha1, shown(src.path, root)), problems
+    nb = notebook.finish(
+        raw, src, job.lang, job.inputs_sha1, shown(src.path, root), config, job.outline or None
+    )
+    return nb, problems
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -215,12 +229,15 @@ def build(
     """Build every stale notebook; return the number of failures (0: all good)."""
     start = time.perf_counter()
     config = CourseConfig.load(root)
-    shared = shared_sha1(config, root)
-    sources = [load_session(path, config, root) for path in sessions(root, names)]
+    # Every session is read (once): each notebook's first cell links its neighbours.
+    loaded = {path: load_session(path, config, root) for path in sessions(root)}
+    outline = preamble.outline_of(loaded.values())
+    shared = shared_sha1(config, root, outline)
+    sources = [loaded[path] for path in sessions(root, names)]
     todo = [
         job
         for src in sources
-        for job in jobs_of(src, config, shared, root)
+        for job in jobs_of(src, config, shared, root, outline)
         if force or recorded_inputs(job.output) != job.inputs_sha1
     ]
     building = {job.session for job in todo}
@@ -289,6 +306,7 @@ def _run(ready: list[tuple[Job, dict]], root: Path, jobs: int, log: Callable[[st
                 log(f"[{done}/{len(ready)}] {job.name}: FAILED: {type(exc).__name__}: {exc}")
                 failures += 1
                 continue
+            executed = estimates.extract(executed)  # test-only output -> metadata
             write_atomic(job.output, notebook.dumps(executed))
             log(f"[{done}/{len(ready)}] {job.name}: executed in {seconds:.1f} s")
     return failures

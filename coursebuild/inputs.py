@@ -11,6 +11,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from . import preamble
 from .config import ROOT, CourseConfig
 from .source import Source
 
@@ -29,6 +30,11 @@ SHARED_INPUTS = (
     "coursebuild/convert.py",
     "coursebuild/notebook.py",
     "coursebuild/execute.py",
+    "coursebuild/preamble.py",
+    "coursebuild/estimates.py",
+    "coursebuild/release.py",
+    "helpers/pyproject.toml",
+    "helpers/R/NAMESPACE",
     "helpers/**/*.py",
     "helpers/**/*.R",
     "helpers/*.json",
@@ -47,12 +53,16 @@ def shared_files(root: Path = ROOT) -> list[Path]:
     return sorted(found)
 
 
-def shared_sha1(config: CourseConfig, root: Path = ROOT) -> str:
+def shared_sha1(
+    config: CourseConfig, root: Path = ROOT, outline: preamble.Outline | None = None
+) -> str:
     """Hash of everything every notebook depends on: the course keys and the shared files.
 
     Computed once per build and combined with each session in `inputs_sha1`.
     """
     digest = hashlib.sha1(json.dumps(config.metadata, sort_keys=True).encode() + b"\0")
+    links = preamble.outline(root) if outline is None else json.dumps(outline)
+    digest.update(links.encode() + b"\0")  # the navigation links
     for path in shared_files(root):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())

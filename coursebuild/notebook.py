@@ -14,19 +14,30 @@ from __future__ import annotations
 import hashlib
 import json
 
-from .config import KERNELS, LANGUAGE_INFO
+from . import preamble
+from .config import KERNELS, LANGUAGE_INFO, CourseConfig
 from .errors import BuildError
 from .source import Source
 
 NBFORMAT, NBFORMAT_MINOR = 4, 5
 
 
-def finish(raw: dict, source: Source, lang: str, inputs_sha1: str, shown: str) -> dict:
-    """Turn pandoc's notebook for `lang` into the notebook the build writes."""
+def finish(
+    raw: dict,
+    source: Source,
+    lang: str,
+    inputs_sha1: str,
+    shown: str,
+    config: CourseConfig | None = None,
+    outline: preamble.Outline | None = None,
+) -> dict:
+    """Turn pandoc's notebook for `lang` into the notebook the build writes.
+
+    `config` and `outline` (every session's name and title) are the build's,
+    loaded once; without them the generated first cells read them.
+    """
     ids = {c.id for c in source.chunks if c.lang == lang}
     cells = []
-    if source.meta.get("title"):
-        cells.append(_markdown(_title_cell(source.meta)))
     for cell in raw.get("cells", []):
         text = _text(cell.get("source", ""))
         if cell.get("cell_type") == "code":
@@ -35,6 +46,7 @@ def finish(raw: dict, source: Source, lang: str, inputs_sha1: str, shown: str) -
             cells.append(_code(cell["id"], text, cell.get("metadata", {}).get("tags", [])))
         elif text.strip():
             cells.append(_markdown(text))
+    cells = preamble.add(source, lang, cells, config, outline)  # title, needs, install
     _number_markdown_ids(cells)
     build = {
         "inputs_sha1": inputs_sha1,
@@ -88,13 +100,6 @@ def _markdown(text: str) -> dict:
         "metadata": {},
         "source": _lines(text),
     }
-
-
-def _title_cell(meta: dict) -> str:
-    text = f"# {meta['title']}"
-    if meta.get("subtitle"):
-        text += f"\n\n*{meta['subtitle']}*"
-    return text
 
 
 def _number_markdown_ids(cells: list[dict]) -> None:

@@ -57,7 +57,7 @@ def r_packages(root: Path = ROOT) -> set[str]:
         code = "\n".join(line.split("#")[0] for line in code.splitlines())
         for match in R_CALL.finditer(code):
             found.add(match.group(1) or match.group(2))
-    return found - r_base_packages()
+    return found - r_base_packages() - {"qmhelpers"}  # the course's own (helpers/R)
 
 
 def r_base_packages() -> set[str]:

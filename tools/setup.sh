@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up everything the course needs, once: Debian packages (R, lme4, IRkernel,
 # chromium), the Python virtual environment in .venv with requirements.txt, the
-# project itself (helpers, coursebuild) installed editable, and the Jupyter
-# kernels registered inside .venv.
+# helpers (qm-helpers, helpers/pyproject.toml) and the build (qm-course) installed
+# editable, the Jupyter kernels registered inside .venv, and the course's R helpers
+# (R package qmhelpers) in .venv's own R library for the `ir` kernel.
 #
 # Quiet: one line per step that runs, with its time; the steps' own output goes
 # to .venv/setup.log, whose tail is printed if a step fails. COURSE_VERBOSE=1
@@ -42,7 +43,17 @@ python_venv() {
 python_packages() {
   "$venv/bin/python" -m pip install --upgrade pip
   "$venv/bin/python" -m pip install -r requirements.txt
-  "$venv/bin/python" -m pip install --no-deps -e .
+  "$venv/bin/python" -m pip install --no-deps -e ./helpers -e .
+}
+
+r_helpers() {  # qmhelpers, built from helpers/, into .venv/R-library (R_LIBS of `ir`)
+  local tmp tarball
+  tmp=$(mktemp -d)
+  tarball=$("$venv/bin/python" -c 'import sys; from pathlib import Path
+from coursebuild.release import build_r_package; print(build_r_package(Path(sys.argv[1])))' "$tmp")
+  mkdir -p "$venv/R-library"
+  R CMD INSTALL --no-test-load --library="$venv/R-library" "$tarball"
+  rm -rf "$tmp"
 }
 
 jupyter_kernels() {  # python3 (ipykernel) and ir (IRkernel), inside .venv
@@ -57,7 +68,10 @@ import json, sys
 from pathlib import Path
 for spec in Path(sys.argv[1]).glob("*/kernel.json"):
     data = json.loads(spec.read_text())
-    data.setdefault("env", {}).update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
+    env = data.setdefault("env", {})
+    env.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
+    if spec.parent.name == "ir":  # the R helpers (step "R helpers")
+        env["R_LIBS"] = str(Path(sys.argv[1]).parents[2] / "R-library")
     spec.write_text(json.dumps(data, indent=1) + "\n")
 PY
 }
@@ -115,7 +129,8 @@ mkdir -p "$venv"
 #   step "Node packages" "package.json package-lock.json" npm ci --no-audit --no-fund
 step "Debian packages"     "tools/apt-packages.txt"          apt_packages
 step "Python environment"  ""                                python_venv
-step "Python packages"     "requirements.txt pyproject.toml" python_packages
+step "Python packages"     "requirements.txt pyproject.toml helpers/pyproject.toml" python_packages
 step "Jupyter kernels"     ""                                jupyter_kernels
+step "R helpers"           "helpers/R/* helpers/schools.json helpers/registry.txt helpers/pyproject.toml" r_helpers
 [ -d node_modules ] || rm -f "$venv"/.setup-node-packages-*
 step "Node packages"       "package.json package-lock.json"  node_packages

@@ -12,27 +12,39 @@
 # the R package `digest` is installed (Debian: r-cran-digest); otherwise R skips the
 # check and says so (the Python helpers always verify). Needs: jsonlite.
 
+# Where schools.json and registry.txt are. In the installed R package qmhelpers: its
+# extdata folder (NULL here). Sourced from a checkout: the helpers/ folder above this file.
 .qm_helpers_dir <- local({
-  here <- tryCatch(dirname(dirname(normalizePath(sys.frame(1)$ofile))), error = function(e) NULL)
-  if (is.null(here) || !file.exists(file.path(here, "schools.json"))) {
-    dir <- normalizePath(getwd())
-    here <- NULL
-    repeat {
-      if (file.exists(file.path(dir, "helpers", "schools.json"))) {
-        here <- file.path(dir, "helpers")
-        break
+  here <- NULL
+  if (!isNamespace(topenv(environment()))) {
+    here <- tryCatch(dirname(dirname(normalizePath(sys.frame(1)$ofile))), error = function(e) NULL)
+    if (is.null(here) || !file.exists(file.path(here, "schools.json"))) {
+      dir <- normalizePath(getwd())
+      here <- NULL
+      repeat {
+        if (file.exists(file.path(dir, "helpers", "schools.json"))) {
+          here <- file.path(dir, "helpers")
+          break
+        }
+        parent <- dirname(dir)
+        if (parent == dir) break
+        dir <- parent
       }
-      parent <- dirname(dir)
-      if (parent == dir) break
-      dir <- parent
     }
+    if (is.null(here)) stop("schools.R: cannot find helpers/schools.json; source() this file by its path")
   }
-  if (is.null(here)) stop("schools.R: cannot find helpers/schools.json; source() this file by its path")
   here
 })
 
+.qm_file <- function(name) {
+  if (is.null(.qm_helpers_dir)) {
+    return(system.file("extdata", name, package = "qmhelpers", mustWork = TRUE))
+  }
+  file.path(.qm_helpers_dir, name)
+}
+
 qm_rules <- function() {
-  jsonlite::fromJSON(file.path(.qm_helpers_dir, "schools.json"), simplifyVector = TRUE)
+  jsonlite::fromJSON(.qm_file("schools.json"), simplifyVector = TRUE)
 }
 
 # Cache folder: QM_DATA_DIR when set, else the folder pooch.os_cache("qm-course") uses.
@@ -46,7 +58,7 @@ qm_data_dir <- function() {
 }
 
 qm_registry <- function() {
-  lines <- trimws(sub("#.*$", "", readLines(file.path(.qm_helpers_dir, "registry.txt"))))
+  lines <- trimws(sub("#.*$", "", readLines(.qm_file("registry.txt"))))
   parts <- strsplit(lines[nzchar(lines)], "[[:space:]]+")
   data.frame(
     name = vapply(parts, `[`, "", 1),

@@ -1,0 +1,99 @@
+"""Fit the sessions' models: statsmodels always, lme4 (through pymer4) when R is there.
+
+Python students need no R: statsmodels fits every linear mixed model of the course.
+The pymer4 fits are cross-checks with R's lme4. They run when rpy2, pymer4 and R's
+lme4, lmerTest and emmeans can be loaded; otherwise `fit_lme4` prints one line saying
+how to enable them and returns ``(None, [])``, and the session skips what uses them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import cache
+from typing import Any
+
+# REML everywhere, as lme4's lmer() does by default. The optimizer is chosen on purpose:
+# statsmodels' default (lbfgs) stops early on flat likelihood surfaces (5 Ofsted
+# ratings), a few tenths of a percent short of lme4's optimum; Powell's method run to a
+# tight tolerance on the likelihood reaches it.
+TIGHT = {"method": "powell", "ftol": 1e-12}
+
+ENABLE_LME4 = (
+    "install R with its packages lme4, lmerTest and emmeans, then the Python packages "
+    "in notebooks/requirements-lme4.txt (setup page: 'lme4 from Python')"
+)
+
+
+def fit_statsmodels(model: Any, **options: Any) -> tuple[Any, list[str]]:
+    """REML fit of a statsmodels MixedLM; its warnings come back as text, not raw output.
+
+    Parameters
+    ----------
+    model : statsmodels.regression.mixed_linear_model.MixedLM
+        The unfitted model (``smf.mixedlm(...)``).
+    **options
+        Passed to ``model.fit``; none given means `TIGHT` (Powell, tight tolerance).
+
+    Returns
+    -------
+    fit, messages : MixedLMResults, list of str
+        The fit, and the distinct warning messages it raised, sorted (shown on purpose
+        by the session rather than as stderr with a machine path in it).
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = model.fit(reml=True, **(options or TIGHT))
+    return fit, sorted({str(w.message) for w in caught})
+
+
+@cache
+def _lme4() -> tuple[Any, str]:
+    """pymer4's ``Lmer`` class and "" when usable, else None and why not."""
+    try:
+        with warnings.catch_warnings():
+            # tqdm (through pymer4) warns that Jupyter widgets are missing
+            warnings.simplefilter("ignore")
+            from pymer4.models import Lmer
+    except Exception as exc:  # ImportError, or rpy2/R failing to load R or lme4
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return None, f"{type(exc).__name__}: {reason}"
+    return Lmer, ""
+
+
+def lme4_or_none() -> Any:
+    """pymer4's ``Lmer`` class when lme4 can be used from Python, else None."""
+    return _lme4()[0]
+
+
+def lme4_available() -> bool:
+    """True when rpy2, pymer4 and R's lme4 load (the pymer4 cross-checks can run)."""
+    return lme4_or_none() is not None
+
+
+def fit_lme4(formula: str, data: Any) -> tuple[Any, list[str]]:
+    """REML fit with R's lme4 through pymer4, or ``(None, [])`` with a hint when R is absent.
+
+    Parameters
+    ----------
+    formula : str
+        lme4 formula, e.g. ``"y ~ x + (1 | group)"``.
+    data : pandas.DataFrame
+        The rows to fit (categorical columns become R factors with the same levels).
+
+    Returns
+    -------
+    model, messages : pymer4.models.Lmer or None, list of str
+        The fitted model and lme4's own messages (convergence, singular fit); when lme4
+        cannot be used from Python, None and an empty list, after printing one line that
+        says how to enable it.
+    """
+    lmer, reason = _lme4()
+    if lmer is None:
+        print(f"lme4 cross-check skipped ({reason}). To run it: {ENABLE_LME4}.")
+        return None, []
+    model = lmer(formula, data=data)
+    with warnings.catch_warnings():
+        # pymer4 0.8.2 uses a pandas method that pandas 2.2 deprecates (not about the model)
+        warnings.simplefilter("ignore", FutureWarning)
+        model.fit(REML=True, summarize=False, no_warnings=True)
+    return model, list(model.warnings)
