@@ -12,7 +12,9 @@ import pytest
 matplotlib.use("Agg")
 
 
-@pytest.mark.parametrize("name", ["helpers.data", "helpers.mixed", "helpers.plots"])
+@pytest.mark.parametrize(
+    "name", ["helpers.data", "helpers.mixed", "helpers.plots", "helpers.regression"]
+)
 def test_docstring_examples(name: str) -> None:
     module = importlib.import_module(name)
     with warnings.catch_warnings():
