@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sessioncheck as sc
 from parity import notebook_estimates
@@ -52,7 +54,15 @@ def test_notebook_outputs_are_clean(lang, variant):
 def test_both_languages_print_the_same_sentences():
     python, r = sc.notebook(SESSION, "python"), sc.notebook(SESSION, "r")
     cells = [i.removesuffix("-python") for i in sc.says_cells(python, "python")]
-    cells += ["influence", "independence", "interaction", "vif", "residual-map", "correlations"]
+    cells += [
+        "influence",
+        "independence",
+        "interaction",
+        "vif",
+        "residual-map",
+        "correlations",
+        "skewness",
+    ]
     for cell in cells:
         ours, theirs = sc.said(python, r, cell)
         assert ours and ours == theirs, cell
@@ -101,3 +111,33 @@ def test_worked_answers_ran_and_are_not_in_the_downloads(lang):
     for name in (f"{cell}-{lang}" for cell in ANSWER_CELLS):
         assert answers[name].get("outputs"), f"{name} printed nothing"
         assert name not in download
+
+
+def test_the_thread_links_sessions_06_07_08():
+    """Each session points at its neighbours, and the sidebar (whose order Quarto's
+    page navigation follows) lists the sessions in file-name order."""
+    import yaml
+
+    assert "(06-simple-regression.qmd)" in sc.source(SESSION)
+    assert "(08-mixed-effects.qmd)" in sc.source(SESSION)
+    first_paragraph = sc.prose(sc.source("08-mixed-effects")).strip().split("\n\n")[0]
+    assert "(07-multiple-regression.qmd)" in first_paragraph
+    assert "Last week" not in first_paragraph
+
+    config = yaml.safe_load((sc.ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    sections = [
+        item
+        for item in config["website"]["sidebar"]["contents"]
+        if isinstance(item, dict) and item.get("section") == "Sessions"
+    ]
+    assert len(sections) == 1
+    contents = sections[0]["contents"]
+    if isinstance(contents, str):  # a glob: Quarto orders the matches by file name
+        assert contents == "sessions/*.qmd"
+    else:
+        order = [Path(str(entry)).name for entry in contents]
+        positions = [
+            order.index(f"{name}.qmd")
+            for name in ("06-simple-regression", "07-multiple-regression", "08-mixed-effects")
+        ]
+        assert positions == sorted(positions) and positions[2] - positions[0] == 2
