@@ -91,3 +91,15 @@ def test_the_word_check_can_fail(estimates):
     r2 = {name: broken[f"{name.lower()}/lm"]["r2"] for name in ("England", *AREAS)}
     text = sc.sentences(sc.notebook(SESSION, "r"), "r2-r")
     assert f"is {max(r2, key=r2.get)}'s" not in text  # the page names another model
+
+
+ANSWER_CELLS = {"exercise-intervals", "exercise-below", "exercise-predict", "exercise-level"}
+
+
+@pytest.mark.parametrize("lang", ["python", "r"])
+def test_worked_answers_ran_and_are_not_in_the_downloads(lang):
+    answers = {c.id: c for c in sc.notebook(SESSION, lang, ".answers").cells}
+    download = {c.id for c in sc.notebook(SESSION, lang).cells}
+    for name in (f"{cell}-{lang}" for cell in ANSWER_CELLS):
+        assert answers[name].get("outputs"), f"{name} printed nothing"
+        assert name not in download
