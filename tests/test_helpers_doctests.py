@@ -16,7 +16,16 @@ matplotlib.use("Agg")
     "name",
     [
         "helpers." + m
-        for m in ("columns", "dictionary", "mixed", "plots", "registry", "tables", "transforms")
+        for m in (
+            "columns",
+            "dictionary",
+            "mixed",
+            "plots",
+            "registry",
+            "regression",
+            "tables",
+            "transforms",
+        )
     ],
 )
 def test_docstring_examples(name: str) -> None:

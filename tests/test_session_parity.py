@@ -28,6 +28,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from parity import notebook_estimates, parse_estimates, relative_difference
 
 ROOT = Path(__file__).resolve().parents[1]
 SESSION = "08-mixed-effects"
@@ -64,36 +65,6 @@ def absolute_floor(engine: str, quantity: str) -> float:
 
 def r_key(model: str) -> str:
     return f"{model}/{R_ENGINE.get(model, 'lme4')}"
-
-
-def parse_estimates(text: str, where: str = "estimates") -> Estimates:
-    """Parse ``model<TAB>quantity<TAB>value`` lines; blank lines are skipped."""
-    out: Estimates = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = line.split("\t")
-        if len(parts) != 3:
-            raise ValueError(
-                f"{where}: line {number} is not model<TAB>quantity<TAB>value: {line!r}"
-            )
-        model, quantity, value = parts
-        if quantity in out.setdefault(model, {}):
-            raise ValueError(f"{where}: line {number} repeats {model} {quantity}")
-        out[model][quantity] = float(value)
-    return out
-
-
-def notebook_estimates(path: Path, lang: str) -> Estimates:
-    """The estimates the notebook's ``estimates`` chunk printed (read by tests/estimates.py)."""
-    from estimates import text  # the one reader: notebook metadata, else the legacy cell
-
-    return parse_estimates(text(path, lang), where=path.name)
-
-
-def relative_difference(a: float, b: float) -> float:
-    scale = max(abs(a), abs(b))
-    return 0.0 if scale == 0 else abs(a - b) / scale
 
 
 def compare(python: Estimates, r: Estimates) -> list[str]:

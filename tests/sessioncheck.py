@@ -1,0 +1,109 @@
+"""Checks every session page shares: typed numbers, cell order, clean outputs, computed words.
+
+Used by tests/test_session_06.py and tests/test_session_07.py (session 08's own test file
+predates it). A session's sentences are printed by code: Python shows Markdown
+(``say(...)``), R prints text; :func:`sentences` reads either, so a test can check the
+words against the numbers and the two languages against each other.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+CHUNK = re.compile(r"^```\{(?P<lang>python|r)\}\n(?P<body>.*?)^```$", re.S | re.M)
+DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+")
+
+
+def source(session: str) -> str:
+    return (ROOT / "sessions" / f"{session}.qmd").read_text(encoding="utf-8")
+
+
+def notebook(session: str, lang: str, variant: str = "") -> nbformat.NotebookNode:
+    return nbformat.read(ROOT / "notebooks" / lang / f"{session}{variant}.ipynb", as_version=4)
+
+
+def prose(text: str) -> str:
+    """The text outside chunks, front matter and inline code."""
+    text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)
+    text = CHUNK.sub("", text)
+    return re.sub(r"`[^`\n]*`", "", text)
+
+
+def typed_decimals(text: str, allowed: frozenset[str] = frozenset({"3.0"})) -> set[str]:
+    """Decimal numbers typed in the prose ("3.0": the Open Government Licence v3.0)."""
+    return set(DECIMAL.findall(prose(text))) - allowed
+
+
+def chunk_labels(text: str, lang: str) -> list[str | None]:
+    labels = [
+        re.search(r"#\|\s*label:\s*(\S+)", m["body"])
+        for m in CHUNK.finditer(text)
+        if m["lang"] == lang
+    ]
+    return [m.group(1) if m else None for m in labels]
+
+
+def output_problems(nb: nbformat.NotebookNode) -> list[str]:
+    """Errors, stderr, memory addresses and machine paths in a notebook's outputs."""
+    problems = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                problems.append(f"{cell.id}: error {output.get('ename')}")
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                problems.append(f"{cell.id}: stderr {output.get('text', '')[:80]!r}")
+            text = str(output.get("text", "")) + str(output.get("data", {}).get("text/plain", ""))
+            if re.search(r" at 0x[0-9a-f]{6,}", text):
+                problems.append(f"{cell.id}: memory address in output")
+            if re.search(r"/(home|root|tmp|work)/", text):
+                problems.append(f"{cell.id}: machine path in output")
+    return problems
+
+
+def _outputs(nb: nbformat.NotebookNode, cell_id: str) -> list:
+    cells = [c for c in nb.cells if c.get("id") == cell_id]
+    if len(cells) != 1:
+        raise KeyError(f"{cell_id}: {len(cells)} cells with this id")
+    return cells[0].get("outputs", [])
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("*", "")).strip()
+
+
+def sentences(nb: nbformat.NotebookNode, cell_id: str) -> str:
+    """The prose a cell printed (Markdown or stdout), Markdown emphasis removed, one line."""
+    parts = []
+    for output in _outputs(nb, cell_id):
+        data = output.get("data", {})
+        if "text/markdown" in data:
+            parts.append(data["text/markdown"])
+        elif output.get("name") == "stdout":
+            parts.append(output.get("text", ""))
+    return _plain("".join(parts))
+
+
+def said(python: nbformat.NotebookNode, r: nbformat.NotebookNode, cell: str) -> tuple[list, list]:
+    """The sentences cell ``<cell>-python`` shows with ``say`` and the same cell's in R.
+
+    Python's are its Markdown outputs; R prints each sentence as the last lines of its
+    output (after any table), one line each.
+    """
+    ours = [
+        _plain(o["data"]["text/markdown"])
+        for o in _outputs(python, f"{cell}-python")
+        if "text/markdown" in o.get("data", {})
+    ]
+    text = "".join(o.get("text", "") for o in _outputs(r, f"{cell}-r") if o.get("name") == "stdout")
+    lines = [line for line in text.splitlines() if line.strip()]
+    theirs = [_plain(line) for line in lines[len(lines) - len(ours) :]] if ours else []
+    return ours, theirs
+
+
+def says_cells(nb: nbformat.NotebookNode, lang: str) -> list[str]:
+    """Ids of the cells whose job is a computed sentence (``*-says-<lang>``)."""
+    return [c.id for c in nb.cells if c.get("id", "").endswith(f"-says-{lang}")]

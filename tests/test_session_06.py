@@ -1,0 +1,105 @@
+"""Checks of session 06 (simple regression) beyond parity (see test_regression_parity.py).
+
+- no computed numbers typed in the prose; parameters first, estimates last;
+- clean outputs (no warnings, errors, paths or addresses), in downloads and answers;
+- the two languages print the same sentences, and the words in them follow from the
+  estimates: the sign of the slope, "steeper"/"flatter", "significantly", the best R².
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sessioncheck as sc
+from parity import notebook_estimates
+
+SESSION = "06-simple-regression"
+AREAS = ("Camden", "Leeds")  # the notebook's default `areas` parameter
+
+
+@pytest.fixture(scope="module")
+def estimates():
+    path = sc.ROOT / "notebooks" / "r" / f"{SESSION}.ipynb"
+    return notebook_estimates(path, "r", SESSION)
+
+
+def test_prose_has_no_decimal_numbers():
+    found = sc.typed_decimals(sc.source(SESSION))
+    assert not found, f"numbers typed in the prose (print them from code instead): {found}"
+
+
+def test_prose_check_catches_a_typed_result():
+    assert sc.typed_decimals("The slope is about -0.207.\n") == {"0.207"}
+
+
+@pytest.mark.parametrize("lang", ["python", "r"])
+def test_parameters_first_and_estimates_last(lang):
+    labels = sc.chunk_labels(sc.source(SESSION), lang)
+    assert labels[0] == f"parameters-{lang}" and labels[-1] == f"estimates-{lang}"
+    code = [c for c in sc.notebook(SESSION, lang).cells if c.cell_type == "code"]
+    assert code[0].id == f"parameters-{lang}" and code[-1].id == f"estimates-{lang}"
+
+
+@pytest.mark.parametrize("variant", ["", ".answers"])
+@pytest.mark.parametrize("lang", ["python", "r"])
+def test_notebook_outputs_are_clean(lang, variant):
+    problems = sc.output_problems(sc.notebook(SESSION, lang, variant))
+    assert not problems, "\n".join(problems)
+
+
+def test_both_languages_print_the_same_sentences():
+    python, r = sc.notebook(SESSION, "python"), sc.notebook(SESSION, "r")
+    ids = sc.says_cells(python, "python")
+    assert [i.replace("-python", "-r") for i in ids] == sc.says_cells(r, "r")
+    for cell in [i.removesuffix("-python") for i in ids] + ["skewness", "r2"]:
+        ours, theirs = sc.said(python, r, cell)
+        assert ours and ours == theirs, cell
+
+
+def _significant(text: str) -> bool:
+    """Whether a printed p-value ("p < 0.001" or "p = 0.011") is below 0.05."""
+    match = re.search(r"p (<|=) (\d\.\d+)", text)
+    assert match, text
+    return match[1] == "<" or float(match[2]) < 0.05
+
+
+def test_words_follow_from_the_estimates(estimates):
+    nb = sc.notebook(SESSION, "r")
+    england = estimates["england/lm"]["coef:log_PTFSM6CLA1A"]
+    text = sc.sentences(nb, "england-says-r")
+    assert ("The slope is negative" in text) == (england < 0)
+    assert ("is significantly different" in text) == _significant(text)
+    areas_text = sc.sentences(nb, "areas-says-r")
+    for area in AREAS:
+        part = areas_text[areas_text.index(f"{area} (") :]
+        part = part.split(" intercept is ")[0]
+        slope = estimates[f"{area.lower()}/lm"]["coef:log_PTFSM6CLA1A"]
+        assert ("steeper than England's" in part) == (slope < england), area
+        assert (" significantly different" in part and "not significantly" not in part) == (
+            _significant(part)
+        ), area
+    r2 = {name: estimates[f"{name.lower()}/lm"]["r2"] for name in ("England", *AREAS)}
+    best = max(r2, key=r2.get)
+    assert f"The highest R² of the three models is {best}'s" in sc.sentences(nb, "r2-r")
+
+
+def test_the_word_check_can_fail(estimates):
+    broken = {k: dict(v) for k, v in estimates.items()}
+    broken["camden/lm"]["r2"] = 0.0
+    broken["leeds/lm"]["r2"] = 0.0
+    r2 = {name: broken[f"{name.lower()}/lm"]["r2"] for name in ("England", *AREAS)}
+    text = sc.sentences(sc.notebook(SESSION, "r"), "r2-r")
+    assert f"is {max(r2, key=r2.get)}'s" not in text  # the page names another model
+
+
+ANSWER_CELLS = {"exercise-intervals", "exercise-below", "exercise-predict", "exercise-level"}
+
+
+@pytest.mark.parametrize("lang", ["python", "r"])
+def test_worked_answers_ran_and_are_not_in_the_downloads(lang):
+    answers = {c.id: c for c in sc.notebook(SESSION, lang, ".answers").cells}
+    download = {c.id for c in sc.notebook(SESSION, lang).cells}
+    for name in (f"{cell}-{lang}" for cell in ANSWER_CELLS):
+        assert answers[name].get("outputs"), f"{name} printed nothing"
+        assert name not in download

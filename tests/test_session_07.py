@@ -1,0 +1,143 @@
+"""Checks of session 07 (multiple regression) beyond parity (see test_regression_parity.py).
+
+- no computed numbers typed in the prose; parameters first, estimates last;
+- clean outputs (no warnings, errors, paths or addresses), in downloads and answers;
+- the two languages print the same sentences, and the words in them follow from the
+  estimates: "shrinks", "Every block improves ... significantly" (F-tests recomputed from
+  the printed F statistics), the multicollinearity verdict, the interaction's verdict;
+- the worked answers ran in the answers notebooks and are absent from the downloads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sessioncheck as sc
+from parity import notebook_estimates
+from scipy import stats
+
+SESSION = "07-multiple-regression"
+STEPS = ("baseline", "absence", "eal", "ofsted", "region", "final")
+
+
+@pytest.fixture(scope="module")
+def estimates():
+    path = sc.ROOT / "notebooks" / "r" / f"{SESSION}.ipynb"
+    return notebook_estimates(path, "r", SESSION)
+
+
+def _coefficients(values: dict[str, float]) -> int:
+    return sum(q.startswith("coef:") for q in values)
+
+
+def test_prose_has_no_decimal_numbers():
+    found = sc.typed_decimals(sc.source(SESSION))
+    assert not found, f"numbers typed in the prose (print them from code instead): {found}"
+
+
+@pytest.mark.parametrize("lang", ["python", "r"])
+def test_parameters_first_and_estimates_last(lang):
+    labels = sc.chunk_labels(sc.source(SESSION), lang)
+    assert labels[0] == f"parameters-{lang}" and labels[-1] == f"estimates-{lang}"
+    code = [c for c in sc.notebook(SESSION, lang).cells if c.cell_type == "code"]
+    assert code[0].id == f"parameters-{lang}" and code[-1].id == f"estimates-{lang}"
+
+
+@pytest.mark.parametrize("variant", ["", ".answers"])
+@pytest.mark.parametrize("lang", ["python", "r"])
+def test_notebook_outputs_are_clean(lang, variant):
+    problems = sc.output_problems(sc.notebook(SESSION, lang, variant))
+    assert not problems, "\n".join(problems)
+
+
+def test_both_languages_print_the_same_sentences():
+    python, r = sc.notebook(SESSION, "python"), sc.notebook(SESSION, "r")
+    cells = [i.removesuffix("-python") for i in sc.says_cells(python, "python")]
+    cells += [
+        "influence",
+        "independence",
+        "interaction",
+        "vif",
+        "residual-map",
+        "correlations",
+        "skewness",
+    ]
+    for cell in cells:
+        ours, theirs = sc.said(python, r, cell)
+        assert ours and ours == theirs, cell
+
+
+def test_words_follow_from_the_estimates(estimates):
+    nb = sc.notebook(SESSION, "r")
+    start = estimates["baseline/lm"]["coef:log_PTFSM6CLA1A"]
+    end = estimates["final/lm"]["coef:log_PTFSM6CLA1A"]
+    steps = sc.sentences(nb, "steps-says-r")
+    assert ("it shrinks" in steps) == (abs(end) < abs(start))
+
+    # sequential F-tests against the largest model's residual variance (as anova() does)
+    n = estimates["final/lm"]["n"]
+    k_final = _coefficients(estimates["final/lm"])
+    p_values = []
+    for before, after in zip(STEPS, STEPS[1:], strict=False):
+        df1 = _coefficients(estimates[f"{after}/lm"]) - _coefficients(estimates[f"{before}/lm"])
+        p_values.append(stats.f.sf(estimates[f"{after}/lm"]["f_vs_previous"], df1, n - k_final))
+    assert ("Every block improves the fit significantly" in steps) == all(
+        p < 0.05 for p in p_values
+    )
+
+    interaction = estimates["interaction/lm"]
+    df1 = _coefficients(interaction) - k_final
+    p = stats.f.sf(interaction["f_vs_final"], df1, n - _coefficients(interaction))
+    text = sc.sentences(nb, "interaction-r")
+    assert ("terms improve the fit significantly" in text) == (p < 0.05)
+    assert f"for {df1} more coefficients" in text
+
+
+def test_the_vif_verdict_matches_the_table():
+    nb = sc.notebook(SESSION, "python")
+    table = sc.sentences(nb, "vif-python")
+    largest = float(table.split("is ")[1].split(",")[0])
+    assert ("no predictor is above 5" in table) == (largest < 5)
+
+
+ANSWER_CELLS = {"exercise-rows", "exercise-slopes", "exercise-reference", "exercise-faith"}
+
+
+@pytest.mark.parametrize("lang", ["python", "r"])
+def test_worked_answers_ran_and_are_not_in_the_downloads(lang):
+    answers = {c.id: c for c in sc.notebook(SESSION, lang, ".answers").cells}
+    download = {c.id for c in sc.notebook(SESSION, lang).cells}
+    for name in (f"{cell}-{lang}" for cell in ANSWER_CELLS):
+        assert answers[name].get("outputs"), f"{name} printed nothing"
+        assert name not in download
+
+
+def test_the_thread_links_sessions_06_07_08():
+    """Each session points at its neighbours, and the sidebar (whose order Quarto's
+    page navigation follows) lists the sessions in file-name order."""
+    import yaml
+
+    assert "(06-simple-regression.qmd)" in sc.source(SESSION)
+    assert "(08-mixed-effects.qmd)" in sc.source(SESSION)
+    first_paragraph = sc.prose(sc.source("08-mixed-effects")).strip().split("\n\n")[0]
+    assert "(07-multiple-regression.qmd)" in first_paragraph
+    assert "Last week" not in first_paragraph
+
+    config = yaml.safe_load((sc.ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    sections = [
+        item
+        for item in config["website"]["sidebar"]["contents"]
+        if isinstance(item, dict) and item.get("section") == "Sessions"
+    ]
+    assert len(sections) == 1
+    contents = sections[0]["contents"]
+    if isinstance(contents, str):  # a glob: Quarto orders the matches by file name
+        assert contents == "sessions/*.qmd"
+    else:
+        order = [Path(str(entry)).name for entry in contents]
+        positions = [
+            order.index(f"{name}.qmd")
+            for name in ("06-simple-regression", "07-multiple-regression", "08-mixed-effects")
+        ]
+        assert positions == sorted(positions) and positions[2] - positions[0] == 2
