@@ -26,12 +26,17 @@ from statsmodels.regression.mixed_linear_model import MixedLMResults
 from helpers.data import require_columns
 
 __all__ = [
+    "LikelihoodRatio",
     "gain_table",
     "icc",
     "predictions",
+    "profile_intervals",
+    "r2_nakagawa",
     "random_effects",
+    "reml_lrt",
     "required_change",
     "variance_components",
+    "verdict",
 ]
 
 RESIDUAL = "Residual"
@@ -610,3 +615,303 @@ def gain_table(
             }
         )
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- tests and words
+
+
+@dataclass(frozen=True)
+class LikelihoodRatio:
+    """A REML likelihood-ratio test of nested random-effect structures."""
+
+    statistic: float
+    df: int
+    p: float
+    reference: str
+
+
+def reml_lrt(
+    criterion_small: float, criterion_big: float, df: int, *, boundary: bool
+) -> LikelihoodRatio:
+    """Likelihood-ratio test from two REML criteria (-2 REML log-likelihood).
+
+    Both models must have the same fixed effects (REML likelihoods of models with
+    different fixed effects are not comparable). When the hypothesis puts a variance on
+    the boundary of its range (variance = 0 cannot be approached from below), the
+    statistic's null distribution is not chi-square(df) but, for one variance tested,
+    the 50:50 mixture of chi-square(df - 1) and chi-square(df) (Self and Liang 1987;
+    chi-square(0) is a point mass at 0). The plain chi-square(df) p-value would be
+    twice too large: conservative.
+
+    Parameters
+    ----------
+    criterion_small, criterion_big : float
+        REML criteria of the smaller (null) and the larger model.
+    df : int
+        Number of extra covariance parameters in the larger model.
+    boundary : bool
+        True when the null hypothesis sets one variance to 0 (the mixture is used).
+
+    Returns
+    -------
+    LikelihoodRatio
+        ``statistic`` (criterion_small - criterion_big), ``df``, ``p`` and the
+        ``reference`` distribution in words.
+
+    Raises
+    ------
+    ValueError
+        ``df`` < 1.
+
+    Examples
+    --------
+    >>> round(reml_lrt(10.0, 6.16, 1, boundary=True).p, 3)
+    0.025
+    >>> round(reml_lrt(10.0, 6.16, 1, boundary=False).p, 3)
+    0.05
+    """
+    from scipy import stats
+
+    if df < 1:
+        raise ValueError(f"reml_lrt: df must be at least 1, got {df}")
+    statistic = float(criterion_small - criterion_big)
+    if boundary:
+        low = 0.0 if df == 1 else float(stats.chi2.sf(statistic, df - 1))
+        if df == 1 and statistic <= 0:
+            low = 1.0
+        p = 0.5 * low + 0.5 * float(stats.chi2.sf(statistic, df))
+        reference = f"50:50 mixture of chi-square({df - 1}) and chi-square({df})"
+    else:
+        p = float(stats.chi2.sf(statistic, df))
+        reference = f"chi-square({df})"
+    return LikelihoodRatio(statistic, df, min(p, 1.0), reference)
+
+
+def verdict(p: float, alpha: float = 0.05) -> str:
+    """The word the session's prose uses for a test: "supported" or "not supported".
+
+    Examples
+    --------
+    >>> verdict(0.001), verdict(0.2)
+    ('supported', 'not supported')
+    """
+    if not 0 <= p <= 1:
+        raise ValueError(f"verdict: p must lie in [0, 1], got {p}")
+    return "supported" if p < alpha else "not supported"
+
+
+# --------------------------------------------------------------------------- profile intervals
+
+
+def _one_factor_parts(y: np.ndarray, X: np.ndarray, groups: np.ndarray) -> dict[str, Any]:
+    codes, _ = pd.factorize(groups)
+    k = codes.max() + 1
+    n_j = np.bincount(codes, minlength=k).astype(float)
+    s = np.zeros((k, X.shape[1]))
+    np.add.at(s, codes, X)
+    return {
+        "y": y, "X": X, "codes": codes, "n_j": n_j, "s": s,
+        "t": np.bincount(codes, weights=y, minlength=k),
+        "XtX": X.T @ X, "Xty": X.T @ y,
+    }  # fmt: skip
+
+
+def _deviance(parts: dict[str, Any], tau2: float, sigma2: float, *, reml: bool = True) -> float:
+    """-2 (REML or ML) log-likelihood of y = X b + u_group + e (one random intercept).
+
+    Closed form: V_j = sigma2 I + tau2 11' for a group of n_j rows, so V_j^-1 =
+    (I - c_j 11') / sigma2 with c_j = tau2 / (sigma2 + n_j tau2), and log|V_j| =
+    (n_j - 1) log sigma2 + log(sigma2 + n_j tau2); b is the GLS estimate. REML: lme4's
+    REMLcrit() (and -2 llf in statsmodels); ML: lme4's deviance().
+    """
+    y, X, n_j, s, t = parts["y"], parts["X"], parts["n_j"], parts["s"], parts["t"]
+    n, p = X.shape
+    c = tau2 / (sigma2 + n_j * tau2)
+    xvx = (parts["XtX"] - (s * c[:, None]).T @ s) / sigma2
+    xvy = (parts["Xty"] - (s * (c * t)[:, None]).sum(axis=0)) / sigma2
+    beta = np.linalg.solve(xvx, xvy)
+    r = y - X @ beta
+    r_j = np.bincount(parts["codes"], weights=r, minlength=len(n_j))
+    quad = (r @ r - (c * r_j**2).sum()) / sigma2
+    logdet_v = ((n_j - 1) * math.log(sigma2) + np.log(sigma2 + n_j * tau2)).sum()
+    if not reml:
+        return float(logdet_v + quad + n * math.log(2 * math.pi))
+    logdet_x = np.linalg.slogdet(xvx)[1]
+    return float(logdet_v + logdet_x + quad + (n - p) * math.log(2 * math.pi))
+
+
+def profile_intervals(
+    y: Any, X: Any, groups: Any, *, level: float = 0.95, reml: bool = False
+) -> pd.DataFrame:
+    """Profile-likelihood intervals for a one-factor random-intercept model.
+
+    The model is y = X b + u_group + e, u ~ N(0, tau^2), e ~ N(0, sigma^2), fitted from
+    the closed-form criterion (:func:`_deviance`). Each interval holds the values of one
+    parameter whose profiled criterion (the others re-optimised) lies within the
+    chi-square(1) quantile of the minimum. With ``reml=False`` (the default) this is
+    exactly lme4's ``confint(fit, method = "profile")``, which profiles the maximum
+    likelihood even for a REML fit: both languages then give the same bounds, without
+    simulation. Profile intervals follow the skewed likelihood of a variance estimated
+    from few groups, where estimate +/- 1.96 SE does not. A lower bound at 0 means the
+    profile never rises far enough.
+
+    Parameters
+    ----------
+    y : array-like
+        Outcome, n values.
+    X : array-like
+        Fixed-effects design, n x p (a column of ones for the null model).
+    groups : array-like
+        Grouping factor, n labels.
+    level : float, default 0.95
+        Confidence level.
+    reml : bool, default False
+        Profile the REML criterion instead of the likelihood (lme4 cannot).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``sd_group``, ``sigma``, ``icc``; columns ``estimate`` (the ML or REML
+        estimate the profile is centred on), ``lower``, ``upper``.
+        ICC = tau^2 / (tau^2 + sigma^2).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> g = np.repeat(np.arange(30), 10)
+    >>> y = rng.normal(0, 1, 30)[g] + rng.normal(0, 1, 300)
+    >>> out = profile_intervals(y, np.ones((300, 1)), g)
+    >>> bool((out["lower"] < out["estimate"]).all() and (out["estimate"] < out["upper"]).all())
+    True
+    """
+    from scipy import optimize, stats
+
+    y = np.asarray(y, dtype=float)
+    X = np.asarray(X, dtype=float)
+    if X.ndim == 1:
+        X = X[:, None]
+    groups = np.asarray(groups)
+    if not len(y) == len(X) == len(groups):
+        raise ValueError(
+            f"profile_intervals: y, X and groups differ in length ({len(y)}, {len(X)}, "
+            f"{len(groups)})"
+        )
+    parts = _one_factor_parts(y, X, groups)
+    scale = float(np.var(y))
+
+    def dev(log_tau2: float, log_sigma2: float) -> float:
+        return _deviance(parts, math.exp(log_tau2), math.exp(log_sigma2), reml=reml)
+
+    start = np.log([scale / 2, scale / 2])
+    best = optimize.minimize(
+        lambda v: dev(*v),
+        start,
+        method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000},
+    )
+    best = optimize.minimize(lambda v: dev(*v), best.x, method="BFGS", options={"gtol": 1e-8})
+    log_tau2, log_sigma2 = best.x
+    dmin = float(best.fun)
+    cut = float(stats.chi2.ppf(level, 1))
+
+    def inner(fun: Any, centre: float) -> float:
+        res = optimize.minimize_scalar(
+            fun, bounds=(centre - 12, centre + 12), method="bounded", options={"xatol": 1e-10}
+        )
+        return float(res.fun)
+
+    # each profile: the criterion with one quantity fixed, minimised over the other
+    def prof_tau(lt: float) -> float:
+        return inner(lambda ls: dev(lt, ls), log_sigma2) - dmin - cut
+
+    def prof_sigma(ls: float) -> float:
+        return inner(lambda lt: dev(lt, ls), log_tau2) - dmin - cut
+
+    def prof_icc(rho: float) -> float:  # total variance v free: tau2 = rho v
+        return (
+            inner(
+                lambda lv: dev(math.log(rho) + lv, math.log1p(-rho) + lv),
+                math.log(math.exp(log_tau2) + math.exp(log_sigma2)),
+            )
+            - dmin
+            - cut
+        )
+
+    def bounds(fun: Any, at: float, lo: float, hi: float, floor: float | None) -> tuple:
+        out = []
+        for edge in (lo, hi):
+            if fun(edge) < 0:
+                if floor is None:
+                    raise ValueError("profile_intervals: the profile does not close")
+                out.append(floor)
+            else:
+                out.append(optimize.brentq(fun, *sorted((at, edge)), xtol=1e-12))
+        return tuple(out)
+
+    lt_lo, lt_hi = bounds(prof_tau, log_tau2, log_tau2 - 40, log_tau2 + 8, -np.inf)
+    ls_lo, ls_hi = bounds(prof_sigma, log_sigma2, log_sigma2 - 3, log_sigma2 + 3, None)
+    rho = math.exp(log_tau2) / (math.exp(log_tau2) + math.exp(log_sigma2))
+    r_lo, r_hi = bounds(prof_icc, rho, 1e-12, 1 - 1e-12, 0.0)
+    return pd.DataFrame(
+        {
+            "estimate": [math.exp(log_tau2 / 2), math.exp(log_sigma2 / 2), rho],
+            "lower": [math.exp(lt_lo / 2), math.exp(ls_lo / 2), r_lo],
+            "upper": [math.exp(lt_hi / 2), math.exp(ls_hi / 2), r_hi],
+        },
+        index=pd.Index(["sd_group", "sigma", "icc"]),
+    )
+
+
+# --------------------------------------------------------------------------- R squared
+
+
+def r2_nakagawa(model: Any) -> dict[str, float]:
+    """Marginal and conditional R squared (Nakagawa and Schielzeth 2013), model scale.
+
+    With sf2 the variance of the fixed-effect predictions X b (n - 1 denominator, as R's
+    ``var()``), su2 the sum of the random-intercept variances and se2 the residual
+    variance: marginal = sf2 / (sf2 + su2 + se2), the share of the variance the fixed
+    effects explain; conditional = (sf2 + su2) / (sf2 + su2 + se2), fixed and random
+    together. Both are on the scale the model is fitted on (e.g. log Attainment 8), so
+    they compare with an OLS R squared on that scale.
+
+    Parameters
+    ----------
+    model : MixedLMResults or pymer4.models.Lmer
+        A fitted random-intercept model.
+
+    Returns
+    -------
+    dict
+        ``{"marginal": ..., "conditional": ...}``.
+
+    Raises
+    ------
+    ValueError
+        The model has random slopes (their variance depends on the predictor).
+
+    Examples
+    --------
+    >>> import statsmodels.formula.api as smf
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"x": rng.normal(size=90), "g": np.repeat(list("abc"), 30)})
+    >>> df["y"] = df["x"] + df["g"].map({"a": -1, "b": 0, "c": 1}) + rng.normal(size=90)
+    >>> r2 = r2_nakagawa(smf.mixedlm("y ~ x", df, groups="g").fit(method="powell"))
+    >>> bool(0 < r2["marginal"] < r2["conditional"] < 1)
+    True
+    """
+    kind = _check_model(model)
+    _check_intercepts_only(model, "The Nakagawa R squared")
+    if kind == "statsmodels":
+        sm = _statsmodels(model)
+        fixed = np.asarray(sm.model.exog) @ np.asarray(sm.fe_params)
+    else:
+        fixed = _r_call(
+            "function(m) data.frame(f = stats::predict(m, re.form = NA))", model.model_obj
+        )["f"].to_numpy(dtype=float)
+    sf2 = float(np.var(fixed, ddof=1))
+    terms = _terms(model)
+    su2 = sum(t.variance for t in terms if t.group != RESIDUAL)
+    se2 = _residual_variance(model)
+    total = sf2 + su2 + se2
+    return {"marginal": sf2 / total, "conditional": (sf2 + su2) / total}

@@ -341,3 +341,90 @@ def test_variance_component_slope_is_not_a_share(crossed: tuple) -> None:
     assert table.loc["i", "share"] > 0 and np.isnan(table.loc["s", "share"])
     with pytest.raises(ValueError, match="random intercepts only"):
         mixed.icc(fit)
+
+
+# ------------------------------------------------------------------ tests, words, intervals
+
+
+def test_reml_lrt_uses_the_boundary_mixture():
+    plain = mixed.reml_lrt(100.0, 96.0, 1, boundary=False)
+    mixture = mixed.reml_lrt(100.0, 96.0, 1, boundary=True)
+    assert plain.statistic == pytest.approx(4.0)
+    assert plain.p == pytest.approx(0.0455003, rel=1e-5)  # chi-square(1) upper tail at 4
+    assert mixture.p == pytest.approx(plain.p / 2)  # chi-square(0) adds nothing above 0
+    assert "mixture of chi-square(0) and chi-square(1)" in mixture.reference
+    two = mixed.reml_lrt(100.0, 94.0, 2, boundary=True)  # 0.5 chi2(1) + 0.5 chi2(2) at 6
+    assert two.p == pytest.approx(0.5 * 0.0143059 + 0.5 * 0.0497871, rel=1e-5)
+    assert mixed.reml_lrt(10.0, 10.0, 1, boundary=True).p == 1.0
+    with pytest.raises(ValueError, match="df must be at least 1"):
+        mixed.reml_lrt(1.0, 0.0, 0, boundary=False)
+
+
+def test_verdict_follows_the_p_value():
+    assert mixed.verdict(0.049) == "supported"
+    assert mixed.verdict(0.05) == "not supported"
+    assert mixed.verdict(0.2, alpha=0.25) == "supported"
+    with pytest.raises(ValueError, match="must lie in"):
+        mixed.verdict(1.5)
+
+
+@pytest.mark.parametrize("reml", [True, False])
+def test_closed_form_deviance_matches_statsmodels(reml):
+    df = simulate_one(groups=40, size=7)
+    df["x"] = np.random.default_rng(3).normal(size=len(df))
+    fit = smf.mixedlm("y ~ x", df, groups="g").fit(reml=reml, method="powell", ftol=1e-12)
+    parts = mixed._one_factor_parts(
+        df["y"].to_numpy(), np.column_stack([np.ones(len(df)), df["x"]]), df["g"].to_numpy()
+    )
+    got = mixed._deviance(parts, float(fit.cov_re.iloc[0, 0]), fit.scale, reml=reml)
+    assert got == pytest.approx(-2 * fit.llf, rel=1e-10)
+
+
+def test_profile_intervals_centre_on_the_fit_and_cover_the_truth():
+    df = simulate_one(seed=11, groups=60, size=15)  # var(u) = 0.5, var(e) = 1, ICC = 1/3
+    out = mixed.profile_intervals(df["y"], np.ones(len(df)), df["g"], reml=True)
+    fit = smf.mixedlm("y ~ 1", df, groups="g").fit(reml=True, method="powell", ftol=1e-12)
+    assert out.loc["sd_group", "estimate"] == pytest.approx(
+        math.sqrt(fit.cov_re.iloc[0, 0]), rel=1e-4
+    )
+    assert out.loc["icc", "estimate"] == pytest.approx(mixed.icc(fit), rel=1e-4)
+    assert (out["lower"] < out["estimate"]).all() and (out["estimate"] < out["upper"]).all()
+    assert out.loc["icc", "lower"] < 1 / 3 < out.loc["icc", "upper"]
+    # skewed, as a variance's likelihood from few groups is: the upper side is longer
+    sd = out.loc["sd_group"]
+    assert sd["upper"] - sd["estimate"] > sd["estimate"] - sd["lower"]
+    # a wider level gives a wider interval
+    wide = mixed.profile_intervals(df["y"], np.ones(len(df)), df["g"], level=0.99, reml=True)
+    assert (wide["lower"] < out["lower"]).all() and (wide["upper"] > out["upper"]).all()
+
+
+def test_profile_intervals_reject_mismatched_lengths():
+    with pytest.raises(ValueError, match="differ in length"):
+        mixed.profile_intervals([1.0, 2.0], np.ones(3), ["a", "b"])
+
+
+def test_r2_nakagawa_by_hand(crossed):
+    df, fit = crossed
+    r2 = mixed.r2_nakagawa(fit)
+    sf2 = np.var(np.asarray(fit.model.exog) @ np.asarray(fit.fe_params), ddof=1)
+    su2 = float(np.sum(fit.vcomp))
+    total = sf2 + su2 + fit.scale
+    assert r2["marginal"] == pytest.approx(sf2 / total)
+    assert r2["conditional"] == pytest.approx((sf2 + su2) / total)
+
+
+def test_r2_nakagawa_refuses_random_slopes():
+    df = simulate_one(groups=30, size=10)
+    df["x"] = np.random.default_rng(4).normal(size=len(df))
+    fit = smf.mixedlm("y ~ x", df, groups="g", re_formula="~x").fit(method="powell")
+    with pytest.raises(ValueError, match="random intercepts only"):
+        mixed.r2_nakagawa(fit)
+
+
+def test_r2_nakagawa_matches_for_lme4(crossed: tuple, lmer: type) -> None:
+    df, fit = crossed
+    model = lmer("log_y ~ x + log_z + (1|a) + (1|b)", data=df)
+    model.fit(REML=True, summarize=False)
+    ours, theirs = mixed.r2_nakagawa(fit), mixed.r2_nakagawa(model)
+    for key in ("marginal", "conditional"):
+        assert ours[key] == pytest.approx(theirs[key], rel=1e-3)
