@@ -224,20 +224,29 @@ def icc(model: Any) -> float:
 
 _FACTOR = re.compile(r"^C\((?P<col>[^,()]+)(?:,.*)?\)\[(?:T\.)?(?P<level>.*)\]$")
 _PLAIN = re.compile(r"^(?P<col>[^\[\]]+)\[(?:T\.)?(?P<level>.*)\]$")
+_SLOPE = re.compile(r"^C\((?P<col>[^,()]+)\)\[(?:T\.)?(?P<level>[^\]]*)\]:(?P<var>\w+)$")
 
 
-def _parse_vc(label: str, vc_names: Sequence[str]) -> tuple[str, str, str]:
-    """Split statsmodels' ``"<vc>[C(col)[level]]"`` into (vc name, data column, level)."""
+def _parse_vc(label: str, vc_names: Sequence[str]) -> tuple[str, str, str, str | None]:
+    """Split statsmodels' ``"<vc>[C(col)[level]]"`` into (vc name, column, level, slope).
+
+    A random slope written ``"0 + C(col):x"`` gives ``"<vc>[C(col)[level]:x]"``: the
+    fourth item is then ``"x"``, else None.
+    """
     for name in sorted(vc_names, key=len, reverse=True):
         if label.startswith(f"{name}[") and label.endswith("]"):
             term = label[len(name) + 1 : -1]
+            slope = _SLOPE.match(term)
+            if slope:
+                return name, slope["col"].strip(), slope["level"], slope["var"]
             match = _FACTOR.match(term) or _PLAIN.match(term)
             if match:
-                return name, match["col"].strip(), match["level"]
+                return name, match["col"].strip(), match["level"], None
             break
     raise ValueError(
         f"Cannot read the random-effect label {label!r}: write each variance component "
-        "as one factor, e.g. vc_formula={'LANAME': '0 + C(LANAME)'}"
+        "as one factor, e.g. vc_formula={'LANAME': '0 + C(LANAME)'}, or a slope within "
+        "one, e.g. {'LANAME x': '0 + C(LANAME):x'}"
     )
 
 
@@ -262,11 +271,12 @@ def _sm_effects(sm: MixedLMResults) -> pd.DataFrame:
                         "effect": float(value),
                         "se": se,
                         "_cols": (re_names[0],),
-                        "_slope": not is_int,
+                        "_slope": None if is_int else label,
+                        "_vc": False,
                     }
                 )
                 continue
-            name, col, level = _parse_vc(str(label), vc_names)
+            name, col, level, slope = _parse_vc(str(label), vc_names)
             key = level if constant_group else f"{glabel}:{level}"
             if not constant_group and not intercept:
                 raise ValueError(
@@ -282,7 +292,8 @@ def _sm_effects(sm: MixedLMResults) -> pd.DataFrame:
                     "effect": float(value),
                     "se": se,
                     "_cols": cols,
-                    "_slope": False,
+                    "_slope": slope,
+                    "_vc": True,
                 }
             )
     return pd.DataFrame(rows)
@@ -339,7 +350,7 @@ def random_effects(model: Any) -> pd.DataFrame:
     """
     kind = _check_model(model)
     if kind == "statsmodels":
-        table = _sm_effects(_statsmodels(model)).drop(columns=["_cols", "_slope"])
+        table = _sm_effects(_statsmodels(model)).drop(columns=["_cols", "_slope", "_vc"])
     else:
         raw = _r_call("function(m) as.data.frame(lme4::ranef(m, condVar = TRUE))", model.model_obj)
         raw = raw.reset_index(drop=True)
@@ -370,10 +381,11 @@ def _linear_predictors(model: Any, data: pd.DataFrame) -> tuple[np.ndarray, np.n
         sm = _statsmodels(model)
         fixed = np.asarray(model.predict(exog=data), dtype=float)
         effects = _sm_effects(sm)
-        if effects["_slope"].any():
+        if (effects["_slope"].notna() & ~effects["_vc"]).any():
             raise ValueError(
-                "predictions: random slopes are not supported for statsmodels fits; "
-                "fit random intercepts (or use pymer4)"
+                "predictions: random slopes from re_formula are not supported for "
+                "statsmodels fits; write them as variance components "
+                "(vc_formula={'g x': '0 + C(g):x'}) or use pymer4"
             )
         random = np.zeros(len(data))
         for _, part in effects.groupby("group", sort=False):
@@ -383,7 +395,12 @@ def _linear_predictors(model: Any, data: pd.DataFrame) -> tuple[np.ndarray, np.n
             for col in cols[1:]:
                 keys = keys + ":" + data[col].astype(str)
             lookup = dict(zip(part["level"], part["effect"], strict=True))
-            random += keys.map(lookup).fillna(0.0).to_numpy(dtype=float)
+            effect = keys.map(lookup).fillna(0.0).to_numpy(dtype=float)
+            slope = part["_slope"].iloc[0]
+            if slope is not None:  # a random slope: its effect times the predictor
+                require_columns(data, [slope], where="predictions (random slopes)")
+                effect = effect * data[slope].to_numpy(dtype=float)
+            random += effect
         return fixed, fixed + random
     rdata = _to_r(data.reset_index(drop=True))
     code = (
@@ -865,20 +882,55 @@ def profile_intervals(
 # --------------------------------------------------------------------------- R squared
 
 
+def _random_variance(model: Any) -> float:
+    """Mean variance the random effects add to one row: sum_k var_k * ||Z_k||^2 / n.
+
+    For a random intercept ||Z_k||^2 / n = 1 (its variance); for an independent random
+    slope on x it is mean(x^2), so the slope's share depends on where x is centred
+    (Johnson 2014's extension of Nakagawa and Schielzeth's R squared).
+    """
+    sm = _statsmodels(model)
+    if sm is not None:
+        if sm.model.k_re > 1 or (sm.model.k_re == 1 and not _sm_has_intercept(sm)):
+            raise ValueError(
+                "r2_nakagawa: correlated random slopes (re_formula) are not supported; "
+                "write independent slopes as variance components"
+            )
+        n = len(sm.model.endog)
+        total = float(np.asarray(sm.cov_re).sum()) if sm.model.k_re else 0.0
+        if sm.model.k_vc:
+            for k, var in enumerate(np.atleast_1d(sm.vcomp)):
+                norm = sum(float(np.square(np.asarray(m)).sum()) for m in sm.model.exog_vc.mats[k])
+                total += float(var) * norm / n
+        return total
+    out = _r_call(
+        """function(m) {
+          cnms <- lme4::getME(m, "cnms")
+          if (any(lengths(cnms) > 1)) stop("r2_nakagawa: correlated random slopes")
+          vars <- vapply(lme4::VarCorr(m), function(v) v[1, 1], 0)
+          norms <- vapply(lme4::getME(m, "Ztlist"), function(z) sum(z^2), 0)
+          data.frame(v = sum(vars * norms) / lme4::getME(m, "n"))
+        }""",
+        model.model_obj,
+    )
+    return float(out["v"].iloc[0])
+
+
 def r2_nakagawa(model: Any) -> dict[str, float]:
     """Marginal and conditional R squared (Nakagawa and Schielzeth 2013), model scale.
 
     With sf2 the variance of the fixed-effect predictions X b (n - 1 denominator, as R's
-    ``var()``), su2 the sum of the random-intercept variances and se2 the residual
-    variance: marginal = sf2 / (sf2 + su2 + se2), the share of the variance the fixed
-    effects explain; conditional = (sf2 + su2) / (sf2 + su2 + se2), fixed and random
-    together. Both are on the scale the model is fitted on (e.g. log Attainment 8), so
-    they compare with an OLS R squared on that scale.
+    ``var()``), su2 the variance the random effects add (the sum of the random-intercept
+    variances, plus var(slope) * mean(x^2) for an independent random slope on x: Johnson
+    2014) and se2 the residual variance: marginal = sf2 / (sf2 + su2 + se2), the share of
+    the variance the fixed effects explain; conditional = (sf2 + su2) / (sf2 + su2 + se2),
+    fixed and random together. Both are on the scale the model is fitted on (e.g. log
+    Attainment 8), so they compare with an OLS R squared on that scale.
 
     Parameters
     ----------
     model : MixedLMResults or pymer4.models.Lmer
-        A fitted random-intercept model.
+        A fitted model with random intercepts and independent random slopes.
 
     Returns
     -------
@@ -888,7 +940,7 @@ def r2_nakagawa(model: Any) -> dict[str, float]:
     Raises
     ------
     ValueError
-        The model has random slopes (their variance depends on the predictor).
+        The model has correlated random slopes.
 
     Examples
     --------
@@ -901,7 +953,6 @@ def r2_nakagawa(model: Any) -> dict[str, float]:
     True
     """
     kind = _check_model(model)
-    _check_intercepts_only(model, "The Nakagawa R squared")
     if kind == "statsmodels":
         sm = _statsmodels(model)
         fixed = np.asarray(sm.model.exog) @ np.asarray(sm.fe_params)
@@ -910,8 +961,7 @@ def r2_nakagawa(model: Any) -> dict[str, float]:
             "function(m) data.frame(f = stats::predict(m, re.form = NA))", model.model_obj
         )["f"].to_numpy(dtype=float)
     sf2 = float(np.var(fixed, ddof=1))
-    terms = _terms(model)
-    su2 = sum(t.variance for t in terms if t.group != RESIDUAL)
+    su2 = _random_variance(model)
     se2 = _residual_variance(model)
     total = sf2 + su2 + se2
     return {"marginal": sf2 / total, "conditional": (sf2 + su2) / total}

@@ -101,7 +101,7 @@ def test_icc_refuses_random_slopes() -> None:
     assert np.isnan(table["share"].iloc[1])
     with pytest.raises(ValueError, match="random intercepts only"):
         mixed.icc(fit)
-    with pytest.raises(ValueError, match="random slopes are not supported"):
+    with pytest.raises(ValueError, match="random slopes from re_formula are not supported"):
         mixed.predictions(fit, df)
 
 
@@ -144,14 +144,24 @@ def test_parse_vc_labels() -> None:
         "la",
         "LANAME",
         "Bristol, City of",
+        None,
     )
-    assert mixed._parse_vc("r[region[T.London]]", ["r"]) == ("r", "region", "London")
+    assert mixed._parse_vc("r[region[T.London]]", ["r"]) == ("r", "region", "London", None)
     # the session names a component like lme4's group: keys with a colon
     label = "LANAME:gor_name[C(region_la)[London:Camden]]"
     assert mixed._parse_vc(label, ["gor_name", "LANAME:gor_name"]) == (
         "LANAME:gor_name",
         "region_la",
         "London:Camden",
+        None,
+    )
+    # a random slope written as a variance component, "0 + C(g):x"
+    label = "OFSTEDRATING fsm_c[C(OFSTEDRATING)[Good]:fsm_c]"
+    assert mixed._parse_vc(label, ["OFSTEDRATING", "OFSTEDRATING fsm_c"]) == (
+        "OFSTEDRATING fsm_c",
+        "OFSTEDRATING",
+        "Good",
+        "fsm_c",
     )
     with pytest.raises(ValueError, match="Cannot read the random-effect label"):
         mixed._parse_vc("r[C(a):C(b)]", ["r"])
@@ -413,12 +423,60 @@ def test_r2_nakagawa_by_hand(crossed):
     assert r2["conditional"] == pytest.approx((sf2 + su2) / total)
 
 
-def test_r2_nakagawa_refuses_random_slopes():
+def test_r2_nakagawa_refuses_correlated_slopes():
     df = simulate_one(groups=30, size=10)
     df["x"] = np.random.default_rng(4).normal(size=len(df))
     fit = smf.mixedlm("y ~ x", df, groups="g", re_formula="~x").fit(method="powell")
-    with pytest.raises(ValueError, match="random intercepts only"):
+    with pytest.raises(ValueError, match="correlated random slopes"):
         mixed.r2_nakagawa(fit)
+
+
+def simulate_slopes(seed: int = 6) -> pd.DataFrame:
+    """y = 1 + x + u0_g + u1_g x + e with independent intercepts and slopes by g."""
+    rng = np.random.default_rng(seed)
+    g = np.repeat(np.arange(12), 25)
+    x = rng.normal(size=g.size)
+    y = 1 + x + rng.normal(0, 0.7, 12)[g] + rng.normal(0, 0.4, 12)[g] * x + rng.normal(size=g.size)
+    return pd.DataFrame({"y": y, "x": x, "g": [f"G{i:02d}" for i in g], "one": 1})
+
+
+@pytest.fixture(scope="module")
+def slopes() -> tuple[pd.DataFrame, object]:
+    df = simulate_slopes()
+    vc = {"g": "0 + C(g)", "g x": "0 + C(g):x"}
+    fit = smf.mixedlm("y ~ x", df, groups="one", re_formula="0", vc_formula=vc).fit(
+        reml=True, method="powell", ftol=1e-12
+    )
+    return df, fit
+
+
+def test_random_slopes_as_variance_components_predict(slopes):
+    df, fit = slopes
+    effects = mixed.random_effects(fit)
+    assert set(effects["group"]) == {"g", "g x"}
+    pred = mixed.predictions(fit, df, log_outcome=False)
+    assert np.allclose(pred["conditional"], fit.fittedvalues)  # statsmodels' own fitted values
+    table = mixed.variance_components(fit).set_index("group")
+    assert np.isnan(table.loc["g x", "share"])  # a slope's variance is not a share
+
+
+def test_r2_nakagawa_with_an_independent_slope(slopes):
+    df, fit = slopes
+    names = list(fit.model.exog_vc.names)
+    var = dict(zip(names, fit.vcomp, strict=True))
+    sf2 = np.var(np.asarray(fit.model.exog) @ np.asarray(fit.fe_params), ddof=1)
+    su2 = var["g"] + var["g x"] * np.mean(df["x"] ** 2)
+    total = sf2 + su2 + fit.scale
+    assert mixed.r2_nakagawa(fit)["conditional"] == pytest.approx((sf2 + su2) / total)
+
+
+def test_r2_nakagawa_with_a_slope_matches_lme4(slopes, lmer: type) -> None:
+    df, fit = slopes
+    model = lmer("y ~ x + (x || g)", data=df)
+    model.fit(REML=True, summarize=False)
+    ours, theirs = mixed.r2_nakagawa(fit), mixed.r2_nakagawa(model)
+    for key in ("marginal", "conditional"):
+        assert ours[key] == pytest.approx(theirs[key], rel=1e-3)
 
 
 def test_r2_nakagawa_matches_for_lme4(crossed: tuple, lmer: type) -> None:

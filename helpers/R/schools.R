@@ -231,16 +231,20 @@ icc_profile <- function(fit, level = 0.95) {
   c(estimate = to_icc(best$minimum), lower = to_icc(lower), upper = to_icc(upper))
 }
 
-# Marginal and conditional R squared (Nakagawa and Schielzeth 2013) of a random-intercept
-# lmer fit, on the model's scale: fixed-effect prediction variance (var(), n - 1) over
-# fixed + random-intercept + residual variance, and (fixed + random) over the same total.
+# Marginal and conditional R squared (Nakagawa and Schielzeth 2013) of an lmer fit with
+# random intercepts and independent random slopes, on the model's scale: fixed-effect
+# prediction variance (var(), n - 1) over fixed + random + residual variance, and
+# (fixed + random) over the same total. A term's random variance is var * sum(Z^2) / n:
+# its variance for an intercept, var * mean(x^2) for a slope on x (Johnson 2014).
 r2_nakagawa <- function(fit) {
-  vc <- as.data.frame(lme4::VarCorr(fit))
-  if (any(!is.na(vc$var1) & vc$var1 != "(Intercept)")) {
-    stop("r2_nakagawa: random intercepts only (a slope's variance depends on the predictor)")
+  cnms <- lme4::getME(fit, "cnms")
+  if (any(lengths(cnms) > 1)) {
+    stop("r2_nakagawa: correlated random slopes are not supported (use || or separate terms)")
   }
+  vars <- vapply(lme4::VarCorr(fit), function(v) v[1, 1], 0)
+  norms <- vapply(lme4::getME(fit, "Ztlist"), function(z) sum(z^2), 0)
   sf2 <- var(as.vector(predict(fit, re.form = NA)))
-  su2 <- sum(vc$vcov[vc$grp != "Residual"])
+  su2 <- sum(vars * norms) / lme4::getME(fit, "n")
   se2 <- sigma(fit)^2
   total <- sf2 + su2 + se2
   c(marginal = sf2 / total, conditional = (sf2 + su2) / total)
