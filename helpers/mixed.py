@@ -29,6 +29,7 @@ __all__ = [
     "LikelihoodRatio",
     "gain_table",
     "icc",
+    "kept_structure",
     "predictions",
     "profile_intervals",
     "r2_nakagawa",
@@ -715,6 +716,27 @@ def verdict(p: float, alpha: float = 0.05) -> str:
     if not 0 <= p <= 1:
         raise ValueError(f"verdict: p must lie in [0, 1], got {p}")
     return "supported" if p < alpha else "not supported"
+
+
+def kept_structure(slope_p: float, correlation_p: float, correlated_singular: bool) -> str:
+    """Which random-effect structure the tests support, in the words the session prints.
+
+    The random slope is kept when its test is significant (:func:`verdict`); the
+    correlation too, unless the correlated fit is singular (a correlation at +/-1 or a
+    variance at 0 is not an estimate we can use, however large its test statistic).
+
+    Examples
+    --------
+    >>> kept_structure(1e-9, 0.006, True)
+    'uncorrelated random slopes'
+    >>> kept_structure(0.3, 0.006, False)
+    'random intercepts only'
+    """
+    if verdict(slope_p) != "supported":
+        return "random intercepts only"
+    if verdict(correlation_p) == "supported" and not correlated_singular:
+        return "correlated random slopes"
+    return "uncorrelated random slopes"
 
 
 # --------------------------------------------------------------------------- profile intervals

@@ -486,3 +486,16 @@ def test_r2_nakagawa_matches_for_lme4(crossed: tuple, lmer: type) -> None:
     ours, theirs = mixed.r2_nakagawa(fit), mixed.r2_nakagawa(model)
     for key in ("marginal", "conditional"):
         assert ours[key] == pytest.approx(theirs[key], rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("slope_p", "corr_p", "singular", "expected"),
+    [
+        (1e-9, 0.006, True, "uncorrelated random slopes"),
+        (1e-9, 0.006, False, "correlated random slopes"),
+        (1e-9, 0.4, False, "uncorrelated random slopes"),
+        (0.2, 0.001, False, "random intercepts only"),
+    ],
+)
+def test_kept_structure_follows_the_tests(slope_p, corr_p, singular, expected):
+    assert mixed.kept_structure(slope_p, corr_p, singular) == expected

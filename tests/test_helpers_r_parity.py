@@ -121,6 +121,8 @@ fit <- lmer(y ~ 1 + (1 | g), data = d)
 out <- c(a$p, b$p, c$p, icc_profile(fit), r2_nakagawa(lmer(y ~ x + (1 | g), data = d)))
 cat(format(out, digits = 15), sep = "\n")
 cat(verdict(0.01), verdict(0.5), a$reference, sep = "\n")
+cat("", kept_structure(1e-9, 0.006, TRUE), kept_structure(1e-9, 0.006, FALSE),
+    kept_structure(0.2, 0.001, FALSE), sep = "\n")
 """
     done = run_r(code, tmp_path)
     assert done.returncode == 0, done.stderr
@@ -143,4 +145,9 @@ cat(verdict(0.01), verdict(0.5), a$reference, sep = "\n")
         "supported",
         "not supported",
         mixed.reml_lrt(100, 96, 1, boundary=True).reference,
+    ]
+    assert lines[11:14] == [
+        mixed.kept_structure(1e-9, 0.006, True),
+        mixed.kept_structure(1e-9, 0.006, False),
+        mixed.kept_structure(0.2, 0.001, False),
     ]

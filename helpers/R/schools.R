@@ -213,6 +213,16 @@ verdict <- function(p, alpha = 0.05) {
   if (p < alpha) "supported" else "not supported"
 }
 
+# Which random-effect structure the tests support (words as in helpers/mixed.py): the
+# slope when its test is significant, the correlation too unless that fit is singular.
+kept_structure <- function(slope_p, correlation_p, correlated_singular) {
+  if (verdict(slope_p) != "supported") return("random intercepts only")
+  if (verdict(correlation_p) == "supported" && !correlated_singular) {
+    return("correlated random slopes")
+  }
+  "uncorrelated random slopes"
+}
+
 # Profile interval for the ICC of a one-factor random-intercept lmer fit. Like lme4's
 # confint(method = "profile") it profiles the maximum likelihood (lme4 refits REML models
 # by ML to profile): the ICC is tau^2 / (tau^2 + sigma^2) = theta^2 / (1 + theta^2), a
