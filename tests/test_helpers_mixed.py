@@ -499,3 +499,26 @@ def test_r2_nakagawa_matches_for_lme4(crossed: tuple, lmer: type) -> None:
 )
 def test_kept_structure_follows_the_tests(slope_p, corr_p, singular, expected):
     assert mixed.kept_structure(slope_p, corr_p, singular) == expected
+
+
+def test_fixed_effects_se_matches_lme4(slopes, lmer: type) -> None:
+    df, fit = slopes
+    model = lmer("y ~ x + (x || g)", data=df)
+    model.fit(REML=True, summarize=False)
+    ours = mixed.fixed_effects_se(fit).to_numpy()
+    assert ours == pytest.approx(model.coefs["SE"].to_numpy(), rel=1e-4)
+    assert mixed.fixed_effects_se(model).to_numpy() == pytest.approx(ours, rel=1e-4)
+
+
+def test_fixed_effects_se_is_the_fixed_block(slopes) -> None:
+    """sigma^2 (X' V^-1 X)^-1 written out, against the helper's Hessian block."""
+    df, fit = slopes
+    var = dict(zip(fit.model.exog_vc.names, fit.vcomp, strict=True))
+    codes = pd.factorize(df["g"])[0]
+    z_int = np.eye(codes.max() + 1)[codes]
+    z = np.hstack([z_int, z_int * df[["x"]].to_numpy()])
+    g = np.diag([var["g"]] * z_int.shape[1] + [var["g x"]] * z_int.shape[1])
+    v = z @ g @ z.T + fit.scale * np.eye(len(df))
+    x = np.asarray(fit.model.exog)
+    expected = np.sqrt(np.diag(np.linalg.inv(x.T @ np.linalg.solve(v, x))))
+    assert mixed.fixed_effects_se(fit).to_numpy() == pytest.approx(expected, rel=1e-6)
