@@ -8,7 +8,8 @@ reads both notebooks and checks, for every Python line, the R line of the same m
 quantity:
 
 - pymer4 against lme4 (the same library): relative difference <= 1e-6, standard errors
-  and likelihood-ratio statistics included;
+  and likelihood-ratio statistics included; 1e-4 for the final random-slope model (FLAT
+  below: lme4 itself lands about 5e-5 apart between runs there);
 - statsmodels OLS against ``lm`` (both closed form): <= 1e-6;
 - statsmodels MixedLM (REML) against lme4 (REML): <= 1e-3 (estimates, criteria, R squared,
   likelihood-ratio statistics and p-values); fixed-effect standard errors (``se:``, only
@@ -60,13 +61,19 @@ PYTHON_ENGINES = {
     "profile": ("py",),  # helpers.mixed.profile_intervals
 }
 R_ENGINE = {"ols": "lm"}  # otherwise lme4
-COEF_ATOL = {"sm": 1e-7, "pm": 2e-9}
+COEF_ATOL = {"sm": 1e-7, "pm": 2e-9, "py": 0.0}
+# lme4 determines the final random-slope model's rating variance only to about 5e-5
+# (relative): along it the REML criterion changes by less than its rounding noise, and
+# two runs of the same code (pymer4, or R in two processes) land that far apart
+FLAT = {"final"}
 
 Estimates = dict[str, dict[str, float]]  # "model/engine" -> {quantity: value}
 
 
 def tolerance(model: str, engine: str, quantity: str = "") -> float:
     """Relative tolerance for a Python engine's `quantity` of `model` against R's."""
+    if engine == "pm" and model in FLAT:
+        return 1e-4
     if engine == "pm" or (engine == "sm" and model == "ols"):
         return 1e-6
     if engine == "sm":
@@ -76,8 +83,10 @@ def tolerance(model: str, engine: str, quantity: str = "") -> float:
     raise ValueError(f"unknown Python engine {engine!r} (model {model!r})")
 
 
-def absolute_floor(engine: str, quantity: str) -> float:
-    return COEF_ATOL[engine] if quantity.startswith("coef:") else 0.0
+def absolute_floor(engine: str, quantity: str, model: str = "") -> float:
+    if not quantity.startswith("coef:"):
+        return 0.0
+    return COEF_ATOL["sm"] if engine == "pm" and model in FLAT else COEF_ATOL[engine]
 
 
 def r_key(model: str) -> str:
@@ -152,7 +161,8 @@ def compare(python: Estimates, r: Estimates) -> list[str]:
         for quantity in sorted(set(ours) & set(theirs)):
             rtol = tolerance(model, engine, quantity)
             a, b = ours[quantity], theirs[quantity]
-            if not abs(a - b) <= rtol * max(abs(a), abs(b)) + absolute_floor(engine, quantity):
+            floor = absolute_floor(engine, quantity, model)
+            if not abs(a - b) <= rtol * max(abs(a), abs(b)) + floor:
                 problems.append(
                     f"{key} vs {r_key(model)}: {quantity} {a!r} vs {b!r} "
                     f"(relative difference {relative_difference(a, b):.3g} > {rtol:g})"
@@ -292,7 +302,7 @@ def test_compare_accepts_differences_within_tolerance():
         ("ols/sm", "coef:x", 1 + 1e-5, "relative difference"),  # OLS: 1e-6
         ("final/sm", "coef:z", -1.0, "relative difference"),  # sign flip of a near-zero value
         ("final/sm", "se:z", 1.03, "relative difference"),  # standard errors: 1e-2
-        ("final/pm", "se:z", 1 + 1e-5, "relative difference"),
+        ("final/pm", "se:z", 1.001, "relative difference"),  # FLAT: 1e-4
         ("tests/sm", "slope:p", 1.01, "relative difference"),
         ("profile/py", "rating:icc:lower", 1.01, "relative difference"),
     ],
