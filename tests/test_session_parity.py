@@ -8,8 +8,8 @@ reads both notebooks and checks, for every Python line, the R line of the same m
 quantity:
 
 - pymer4 against lme4 (the same library): relative difference <= 1e-6, standard errors
-  and likelihood-ratio statistics included; 1e-4 for the final random-slope model (FLAT
-  below: lme4 itself lands about 5e-5 apart between runs there);
+  and likelihood-ratio statistics included; 1e-3 for the final random-slope model (FLAT
+  below: lme4 itself lands up to 1.4e-4 apart between runs there);
 - statsmodels OLS against ``lm`` (both closed form): <= 1e-6;
 - statsmodels MixedLM (REML) against lme4 (REML): <= 1e-3 (estimates, criteria, R squared,
   likelihood-ratio statistics and p-values); fixed-effect standard errors (``se:``, only
@@ -62,9 +62,10 @@ PYTHON_ENGINES = {
 }
 R_ENGINE = {"ols": "lm"}  # otherwise lme4
 COEF_ATOL = {"sm": 1e-7, "pm": 2e-9, "py": 0.0}
-# lme4 determines the final random-slope model's rating variance only to about 5e-5
+# lme4 determines the final random-slope model's rating variance only to about 1e-4
 # (relative): along it the REML criterion changes by less than its rounding noise, and
-# two runs of the same code (pymer4, or R in two processes) land that far apart
+# runs of the same code (pymer4, or R in separate processes) landed up to 1.4e-4 apart
+# (0.0035641 to 0.0035646), so pymer4 is held to statsmodels' 1e-3 there
 FLAT = {"final"}
 
 Estimates = dict[str, dict[str, float]]  # "model/engine" -> {quantity: value}
@@ -73,7 +74,7 @@ Estimates = dict[str, dict[str, float]]  # "model/engine" -> {quantity: value}
 def tolerance(model: str, engine: str, quantity: str = "") -> float:
     """Relative tolerance for a Python engine's `quantity` of `model` against R's."""
     if engine == "pm" and model in FLAT:
-        return 1e-4
+        return 1e-3
     if engine == "pm" or (engine == "sm" and model == "ols"):
         return 1e-6
     if engine == "sm":
@@ -302,7 +303,7 @@ def test_compare_accepts_differences_within_tolerance():
         ("ols/sm", "coef:x", 1 + 1e-5, "relative difference"),  # OLS: 1e-6
         ("final/sm", "coef:z", -1.0, "relative difference"),  # sign flip of a near-zero value
         ("final/sm", "se:z", 1.03, "relative difference"),  # standard errors: 1e-2
-        ("final/pm", "se:z", 1.001, "relative difference"),  # FLAT: 1e-4
+        ("final/pm", "se:z", 1.01, "relative difference"),  # FLAT: 1e-3
         ("tests/sm", "slope:p", 1.01, "relative difference"),
         ("profile/py", "rating:icc:lower", 1.01, "relative difference"),
     ],
