@@ -167,7 +167,9 @@ def word_problems(texts: dict[str, str], est: dict, lang: str) -> list[str]:
         elif match.group(1) != expected:
             problems.append(f"{cell}: says {what} {match.group(1)!r}, the numbers say {expected!r}")
 
-    slope, corr, final = (tests[f"{k}:p"] for k in ("slope", "correlation", "final_slope"))
+    slope, corr, final = (
+        10 ** tests[f"{k}:log10_p"] for k in ("slope", "correlation", "final_slope")
+    )
     rs_singular = est[f"rs/{engine}"]["boundary"] == 1.0
     rsu_singular = est[f"rsu/{engine}"]["boundary"] == 1.0
     rs_cell, final_cell, se_cell = (

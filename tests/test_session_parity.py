@@ -239,7 +239,7 @@ def test_mixed_models_report_what_is_identified(estimates):
         assert {"icc", "se:(Intercept)"} <= set(r[r_key(model)])
     tests = set(r[r_key("tests")])
     for name in ("slope", "correlation", "slope_and_correlation", "final_slope"):
-        assert {f"{name}:statistic", f"{name}:p"} <= tests
+        assert {f"{name}:statistic", f"{name}:log10_p"} <= tests
     profile = r[r_key("profile")]
     assert len(profile) == 3 * 3 * 2  # 3 groupings x (sd, sigma, icc) x (lower, upper)
     null_of = {"rating": "null", "region": "null_region", "la": "null_la"}
@@ -284,8 +284,8 @@ def _sample() -> tuple[Estimates, Estimates]:
     python["final/pm"]["coef:z"] = r["final/lme4"]["coef:z"] = -4.4e-7
     python["final/sm"]["se:z"] = 0.0101
     python["final/pm"]["se:z"] = r["final/lme4"]["se:z"] = 0.0100
-    python["tests/sm"]["slope:p"] = 1.0005e-9
-    python["tests/pm"]["slope:p"] = r["tests/lme4"]["slope:p"] = 1e-9
+    python["tests/sm"]["slope:log10_p"] = -8.8405
+    python["tests/pm"]["slope:log10_p"] = r["tests/lme4"]["slope:log10_p"] = -8.8404
     python["profile/py"]["rating:icc:lower"] = 0.26085
     r["profile/lme4"]["rating:icc:lower"] = 0.26087
     return python, r
@@ -304,7 +304,7 @@ def test_compare_accepts_differences_within_tolerance():
         ("final/sm", "coef:z", -1.0, "relative difference"),  # sign flip of a near-zero value
         ("final/sm", "se:z", 1.03, "relative difference"),  # standard errors: 1e-2
         ("final/pm", "se:z", 1.01, "relative difference"),  # FLAT: 1e-3
-        ("tests/sm", "slope:p", 1.01, "relative difference"),
+        ("tests/sm", "slope:log10_p", 1.01, "relative difference"),
         ("profile/py", "rating:icc:lower", 1.01, "relative difference"),
     ],
 )
