@@ -333,7 +333,7 @@ def observed_vs_fitted(
     fitted: str,
     highlight: Sequence[bool] | pd.Series | np.ndarray,
     label: str,
-    r2: float,
+    r2: float | None,
     ax: Axes | None = None,
     *,
     highlight_name: str = "Highlighted schools",
@@ -351,8 +351,9 @@ def observed_vs_fitted(
         Rows to highlight and label (e.g. ``data["LANAME"] == "Camden"``).
     label : str
         Column with the text of each highlighted point's label (e.g. ``"SCHNAME.x"``).
-    r2 : float
-        R-squared to show in the title.
+    r2 : float or None
+        R-squared to show in the default title; None shows none (a squared correlation
+        of observed and fitted values is not always an R-squared worth printing).
     ax : matplotlib Axes, optional
         Where to draw.
     highlight_name : str
@@ -385,7 +386,7 @@ def observed_vs_fitted(
             f"observed_vs_fitted: highlight must be {len(data)} booleans, got "
             f"shape {mask.shape} of {mask.dtype}"
         )
-    if not 0.0 <= r2 <= 1.0:
+    if r2 is not None and not 0.0 <= r2 <= 1.0:
         raise ValueError(f"observed_vs_fitted: r2 must be between 0 and 1, got {r2}")
     ax = _axes(ax, (7.0, 6.0))
     x = data[fitted].to_numpy(dtype=float)
@@ -413,7 +414,8 @@ def observed_vs_fitted(
     unit = _label(observed)
     ax.set_xlabel(f"Fitted: {unit}")
     ax.set_ylabel(f"Observed: {unit}")
-    ax.set_title(title or f"Observed against fitted (R² = {r2:.2f})")
+    default = "Observed against fitted" + ("" if r2 is None else f" (R² = {r2:.2f})")
+    ax.set_title(title or default)
     texts = [
         ax.annotate(
             str(text),

@@ -101,7 +101,7 @@ def test_icc_refuses_random_slopes() -> None:
     assert np.isnan(table["share"].iloc[1])
     with pytest.raises(ValueError, match="random intercepts only"):
         mixed.icc(fit)
-    with pytest.raises(ValueError, match="random slopes are not supported"):
+    with pytest.raises(ValueError, match="random slopes from re_formula are not supported"):
         mixed.predictions(fit, df)
 
 
@@ -144,14 +144,24 @@ def test_parse_vc_labels() -> None:
         "la",
         "LANAME",
         "Bristol, City of",
+        None,
     )
-    assert mixed._parse_vc("r[region[T.London]]", ["r"]) == ("r", "region", "London")
+    assert mixed._parse_vc("r[region[T.London]]", ["r"]) == ("r", "region", "London", None)
     # the session names a component like lme4's group: keys with a colon
     label = "LANAME:gor_name[C(region_la)[London:Camden]]"
     assert mixed._parse_vc(label, ["gor_name", "LANAME:gor_name"]) == (
         "LANAME:gor_name",
         "region_la",
         "London:Camden",
+        None,
+    )
+    # a random slope written as a variance component, "0 + C(g):x"
+    label = "OFSTEDRATING fsm_c[C(OFSTEDRATING)[Good]:fsm_c]"
+    assert mixed._parse_vc(label, ["OFSTEDRATING", "OFSTEDRATING fsm_c"]) == (
+        "OFSTEDRATING fsm_c",
+        "OFSTEDRATING",
+        "Good",
+        "fsm_c",
     )
     with pytest.raises(ValueError, match="Cannot read the random-effect label"):
         mixed._parse_vc("r[C(a):C(b)]", ["r"])
@@ -341,3 +351,174 @@ def test_variance_component_slope_is_not_a_share(crossed: tuple) -> None:
     assert table.loc["i", "share"] > 0 and np.isnan(table.loc["s", "share"])
     with pytest.raises(ValueError, match="random intercepts only"):
         mixed.icc(fit)
+
+
+# ------------------------------------------------------------------ tests, words, intervals
+
+
+def test_reml_lrt_uses_the_boundary_mixture():
+    plain = mixed.reml_lrt(100.0, 96.0, 1, boundary=False)
+    mixture = mixed.reml_lrt(100.0, 96.0, 1, boundary=True)
+    assert plain.statistic == pytest.approx(4.0)
+    assert plain.p == pytest.approx(0.0455003, rel=1e-5)  # chi-square(1) upper tail at 4
+    assert mixture.p == pytest.approx(plain.p / 2)  # chi-square(0) adds nothing above 0
+    assert "mixture of chi-square(0) and chi-square(1)" in mixture.reference
+    two = mixed.reml_lrt(100.0, 94.0, 2, boundary=True)  # 0.5 chi2(1) + 0.5 chi2(2) at 6
+    assert two.p == pytest.approx(0.5 * 0.0143059 + 0.5 * 0.0497871, rel=1e-5)
+    assert mixed.reml_lrt(10.0, 10.0, 1, boundary=True).p == 1.0
+    with pytest.raises(ValueError, match="df must be at least 1"):
+        mixed.reml_lrt(1.0, 0.0, 0, boundary=False)
+
+
+def test_verdict_follows_the_p_value():
+    assert mixed.verdict(0.049) == "supported"
+    assert mixed.verdict(0.05) == "not supported"
+    assert mixed.verdict(0.2, alpha=0.25) == "supported"
+    with pytest.raises(ValueError, match="must lie in"):
+        mixed.verdict(1.5)
+
+
+@pytest.mark.parametrize("reml", [True, False])
+def test_closed_form_deviance_matches_statsmodels(reml):
+    df = simulate_one(groups=40, size=7)
+    df["x"] = np.random.default_rng(3).normal(size=len(df))
+    fit = smf.mixedlm("y ~ x", df, groups="g").fit(reml=reml, method="powell", ftol=1e-12)
+    parts = mixed._one_factor_parts(
+        df["y"].to_numpy(), np.column_stack([np.ones(len(df)), df["x"]]), df["g"].to_numpy()
+    )
+    got = mixed._deviance(parts, float(fit.cov_re.iloc[0, 0]), fit.scale, reml=reml)
+    assert got == pytest.approx(-2 * fit.llf, rel=1e-10)
+
+
+def test_profile_intervals_centre_on_the_fit_and_cover_the_truth():
+    df = simulate_one(seed=11, groups=60, size=15)  # var(u) = 0.5, var(e) = 1, ICC = 1/3
+    out = mixed.profile_intervals(df["y"], np.ones(len(df)), df["g"], reml=True)
+    fit = smf.mixedlm("y ~ 1", df, groups="g").fit(reml=True, method="powell", ftol=1e-12)
+    assert out.loc["sd_group", "estimate"] == pytest.approx(
+        math.sqrt(fit.cov_re.iloc[0, 0]), rel=1e-4
+    )
+    assert out.loc["icc", "estimate"] == pytest.approx(mixed.icc(fit), rel=1e-4)
+    assert (out["lower"] < out["estimate"]).all() and (out["estimate"] < out["upper"]).all()
+    assert out.loc["icc", "lower"] < 1 / 3 < out.loc["icc", "upper"]
+    # skewed, as a variance's likelihood from few groups is: the upper side is longer
+    sd = out.loc["sd_group"]
+    assert sd["upper"] - sd["estimate"] > sd["estimate"] - sd["lower"]
+    # a wider level gives a wider interval
+    wide = mixed.profile_intervals(df["y"], np.ones(len(df)), df["g"], level=0.99, reml=True)
+    assert (wide["lower"] < out["lower"]).all() and (wide["upper"] > out["upper"]).all()
+
+
+def test_profile_intervals_reject_mismatched_lengths():
+    with pytest.raises(ValueError, match="differ in length"):
+        mixed.profile_intervals([1.0, 2.0], np.ones(3), ["a", "b"])
+
+
+def test_r2_nakagawa_by_hand(crossed):
+    df, fit = crossed
+    r2 = mixed.r2_nakagawa(fit)
+    sf2 = np.var(np.asarray(fit.model.exog) @ np.asarray(fit.fe_params), ddof=1)
+    su2 = float(np.sum(fit.vcomp))
+    total = sf2 + su2 + fit.scale
+    assert r2["marginal"] == pytest.approx(sf2 / total)
+    assert r2["conditional"] == pytest.approx((sf2 + su2) / total)
+
+
+def test_r2_nakagawa_refuses_correlated_slopes():
+    df = simulate_one(groups=30, size=10)
+    df["x"] = np.random.default_rng(4).normal(size=len(df))
+    fit = smf.mixedlm("y ~ x", df, groups="g", re_formula="~x").fit(method="powell")
+    with pytest.raises(ValueError, match="correlated random slopes"):
+        mixed.r2_nakagawa(fit)
+
+
+def simulate_slopes(seed: int = 6) -> pd.DataFrame:
+    """y = 1 + x + u0_g + u1_g x + e with independent intercepts and slopes by g."""
+    rng = np.random.default_rng(seed)
+    g = np.repeat(np.arange(12), 25)
+    x = rng.normal(size=g.size)
+    y = 1 + x + rng.normal(0, 0.7, 12)[g] + rng.normal(0, 0.4, 12)[g] * x + rng.normal(size=g.size)
+    return pd.DataFrame({"y": y, "x": x, "g": [f"G{i:02d}" for i in g], "one": 1})
+
+
+@pytest.fixture(scope="module")
+def slopes() -> tuple[pd.DataFrame, object]:
+    df = simulate_slopes()
+    vc = {"g": "0 + C(g)", "g x": "0 + C(g):x"}
+    fit = smf.mixedlm("y ~ x", df, groups="one", re_formula="0", vc_formula=vc).fit(
+        reml=True, method="powell", ftol=1e-12
+    )
+    return df, fit
+
+
+def test_random_slopes_as_variance_components_predict(slopes):
+    df, fit = slopes
+    effects = mixed.random_effects(fit)
+    assert set(effects["group"]) == {"g", "g x"}
+    pred = mixed.predictions(fit, df, log_outcome=False)
+    assert np.allclose(pred["conditional"], fit.fittedvalues)  # statsmodels' own fitted values
+    table = mixed.variance_components(fit).set_index("group")
+    assert np.isnan(table.loc["g x", "share"])  # a slope's variance is not a share
+
+
+def test_r2_nakagawa_with_an_independent_slope(slopes):
+    df, fit = slopes
+    names = list(fit.model.exog_vc.names)
+    var = dict(zip(names, fit.vcomp, strict=True))
+    sf2 = np.var(np.asarray(fit.model.exog) @ np.asarray(fit.fe_params), ddof=1)
+    su2 = var["g"] + var["g x"] * np.mean(df["x"] ** 2)
+    total = sf2 + su2 + fit.scale
+    assert mixed.r2_nakagawa(fit)["conditional"] == pytest.approx((sf2 + su2) / total)
+
+
+def test_r2_nakagawa_with_a_slope_matches_lme4(slopes, lmer: type) -> None:
+    df, fit = slopes
+    model = lmer("y ~ x + (x || g)", data=df)
+    model.fit(REML=True, summarize=False)
+    ours, theirs = mixed.r2_nakagawa(fit), mixed.r2_nakagawa(model)
+    for key in ("marginal", "conditional"):
+        assert ours[key] == pytest.approx(theirs[key], rel=1e-3)
+
+
+def test_r2_nakagawa_matches_for_lme4(crossed: tuple, lmer: type) -> None:
+    df, fit = crossed
+    model = lmer("log_y ~ x + log_z + (1|a) + (1|b)", data=df)
+    model.fit(REML=True, summarize=False)
+    ours, theirs = mixed.r2_nakagawa(fit), mixed.r2_nakagawa(model)
+    for key in ("marginal", "conditional"):
+        assert ours[key] == pytest.approx(theirs[key], rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("slope_p", "corr_p", "singular", "expected"),
+    [
+        (1e-9, 0.006, True, "uncorrelated random slopes"),
+        (1e-9, 0.006, False, "correlated random slopes"),
+        (1e-9, 0.4, False, "uncorrelated random slopes"),
+        (0.2, 0.001, False, "random intercepts only"),
+    ],
+)
+def test_kept_structure_follows_the_tests(slope_p, corr_p, singular, expected):
+    assert mixed.kept_structure(slope_p, corr_p, singular) == expected
+
+
+def test_fixed_effects_se_matches_lme4(slopes, lmer: type) -> None:
+    df, fit = slopes
+    model = lmer("y ~ x + (x || g)", data=df)
+    model.fit(REML=True, summarize=False)
+    ours = mixed.fixed_effects_se(fit).to_numpy()
+    assert ours == pytest.approx(model.coefs["SE"].to_numpy(), rel=1e-4)
+    assert mixed.fixed_effects_se(model).to_numpy() == pytest.approx(ours, rel=1e-4)
+
+
+def test_fixed_effects_se_is_the_fixed_block(slopes) -> None:
+    """sigma^2 (X' V^-1 X)^-1 written out, against the helper's Hessian block."""
+    df, fit = slopes
+    var = dict(zip(fit.model.exog_vc.names, fit.vcomp, strict=True))
+    codes = pd.factorize(df["g"])[0]
+    z_int = np.eye(codes.max() + 1)[codes]
+    z = np.hstack([z_int, z_int * df[["x"]].to_numpy()])
+    g = np.diag([var["g"]] * z_int.shape[1] + [var["g x"]] * z_int.shape[1])
+    v = z @ g @ z.T + fit.scale * np.eye(len(df))
+    x = np.asarray(fit.model.exog)
+    expected = np.sqrt(np.diag(np.linalg.inv(x.T @ np.linalg.solve(v, x))))
+    assert mixed.fixed_effects_se(fit).to_numpy() == pytest.approx(expected, rel=1e-6)

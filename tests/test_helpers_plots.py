@@ -175,3 +175,11 @@ def test_same_png_bytes_on_rerun(draw: object) -> None:
     plots.set_theme()
     second = png(draw(schools()))  # type: ignore[operator]
     assert first == second
+
+
+def test_observed_vs_fitted_without_r2() -> None:
+    df = pd.DataFrame(
+        {"ATT8SCR": [40.0, 50.0, 60.0], "fitted": [42.0, 49.0, 58.0], "SCHNAME": ["a", "b", "c"]}
+    )
+    ax = plots.observed_vs_fitted(df, "ATT8SCR", "fitted", [False, True, False], "SCHNAME", None)
+    assert ax.get_title() == "Observed against fitted"

@@ -100,3 +100,54 @@ cat(r, "\\n")
     assert registry._registry()["england_filtered.csv"][0] in done.stdout
     assert "Unknown data file 'nope.csv'" in done.stdout
     assert "missing column(s) PTFSM6CLA1A" in done.stdout
+
+
+def test_r_tests_words_and_intervals_match_python(rscript: str, tmp_path: Path) -> None:
+    """reml_lrt, verdict, icc_profile and r2_nakagawa in R give the Python helpers' values."""
+    from helpers import mixed
+
+    rng = np.random.default_rng(8)
+    g = np.repeat(np.arange(25), 12)
+    frame = pd.DataFrame({"g": [f"G{i:02d}" for i in g], "x": rng.normal(size=g.size)})
+    frame["y"] = 2 + 0.5 * frame["x"] + rng.normal(0, 0.8, 25)[g] + rng.normal(0, 1, g.size)
+    csv = tmp_path / "sim.csv"
+    frame.to_csv(csv, index=False)
+    code = f"""
+source("{SCRIPT}")
+suppressPackageStartupMessages(library(lme4))
+d <- read.csv("{csv}")
+a <- reml_lrt(100, 96, 1, TRUE); b <- reml_lrt(100, 94, 2, TRUE); c <- reml_lrt(100, 96, 1, FALSE)
+fit <- lmer(y ~ 1 + (1 | g), data = d)
+out <- c(a$p, b$p, c$p, icc_profile(fit), r2_nakagawa(lmer(y ~ x + (1 | g), data = d)))
+cat(format(out, digits = 15), sep = "\n")
+cat(verdict(0.01), verdict(0.5), a$reference, sep = "\n")
+cat("", kept_structure(1e-9, 0.006, TRUE), kept_structure(1e-9, 0.006, FALSE),
+    kept_structure(0.2, 0.001, FALSE), sep = "\n")
+"""
+    done = run_r(code, tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    values = [float(v) for v in lines[:8]]
+    expected = [
+        mixed.reml_lrt(100, 96, 1, boundary=True).p,
+        mixed.reml_lrt(100, 94, 2, boundary=True).p,
+        mixed.reml_lrt(100, 96, 1, boundary=False).p,
+    ]
+    assert values[:3] == pytest.approx(expected, rel=1e-10)
+    prof = mixed.profile_intervals(frame["y"], np.ones(len(frame)), frame["g"])
+    assert values[3:6] == pytest.approx(prof.loc["icc"].tolist(), rel=1e-4)
+    import statsmodels.formula.api as smf
+
+    fit = smf.mixedlm("y ~ x", frame, groups="g").fit(reml=True, method="powell", ftol=1e-12)
+    r2 = mixed.r2_nakagawa(fit)
+    assert values[6:8] == pytest.approx([r2["marginal"], r2["conditional"]], rel=1e-4)
+    assert lines[8:11] == [
+        "supported",
+        "not supported",
+        mixed.reml_lrt(100, 96, 1, boundary=True).reference,
+    ]
+    assert lines[-3:] == [
+        mixed.kept_structure(1e-9, 0.006, True),
+        mixed.kept_structure(1e-9, 0.006, False),
+        mixed.kept_structure(0.2, 0.001, False),
+    ]
