@@ -27,7 +27,17 @@ collect_ignore_glob = ["tests/**/*.ipynb", "bench/*", ".venv/*"]
 TIER_NAMES = ("unit", "kernel", "r", "browser", "quarto")
 # What tells that a test needs more than Python: its file, its name, the
 # reason of a skipif marker, or a fixture it uses.
-BY_FILE = {"test_helpers_r_parity.py": ("r",)}
+BY_FILE = {
+    "test_helpers_r_parity.py": ("r",),
+    "test_helpers_regression.py": ("r",),  # the R twins give the same numbers
+    "test_notebook_start.py": ("r",),  # install cells and fit_lme4 with and without R
+    "test_doctor.py": ("r",),  # checks R's packages against renv.lock
+    "test_site.py": ("r",),  # knitr renders the pages
+    "test_build.py": ("kernel", "r"),  # builds and executes scratch courses
+    "test_new_session.py": ("kernel", "r"),
+    "test_preview.py": ("kernel", "r"),
+    "test_student_sandbox.py": ("kernel", "r"),  # fresh venvs and R libraries
+}
 BY_NAME = {"test_quarto_render_whole_site": ("quarto",)}
 BY_SKIP_REASON = {"chromium": ("browser",), "quarto": ("quarto",), "Rscript": ("r",)}
 BY_FIXTURE = {"lmer": ("r",)}  # lme4 through pymer4

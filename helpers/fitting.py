@@ -70,7 +70,7 @@ def lme4_available() -> bool:
     return lme4_or_none() is not None
 
 
-def fit_lme4(formula: str, data: Any) -> tuple[Any, list[str]]:
+def fit_lme4(formula: str, data: Any, control: str = "") -> tuple[Any, list[str]]:
     """REML fit with R's lme4 through pymer4, or ``(None, [])`` with a hint when R is absent.
 
     Parameters
@@ -79,6 +79,8 @@ def fit_lme4(formula: str, data: Any) -> tuple[Any, list[str]]:
         lme4 formula, e.g. ``"y ~ x + (1 | group)"``.
     data : pandas.DataFrame
         The rows to fit (categorical columns become R factors with the same levels).
+    control : str
+        Arguments for lme4's ``lmerControl()``, as R code (e.g. tighter tolerances).
 
     Returns
     -------
@@ -95,5 +97,5 @@ def fit_lme4(formula: str, data: Any) -> tuple[Any, list[str]]:
     with warnings.catch_warnings():
         # pymer4 0.8.2 uses a pandas method that pandas 2.2 deprecates (not about the model)
         warnings.simplefilter("ignore", FutureWarning)
-        model.fit(REML=True, summarize=False, no_warnings=True)
+        model.fit(REML=True, summarize=False, no_warnings=True, control=control)
     return model, list(model.warnings)

@@ -43,8 +43,6 @@ REQUIREMENTS = ("notebooks/requirements.txt", "notebooks/requirements-lme4.txt")
 BLOCKED = ("rpy2", "pymer4")  # unimportable in the "python-no-lme4" runs
 # (session, run) pairs written before the recipe: still need the checkout or pymer4.
 NOT_YET_CONVERTED = {
-    ("08-mixed-effects", "python-no-lme4"): "imports pymer4 unconditionally",
-    ("08-mixed-effects", "r"): "sources helpers/R/schools.R through course_root",
 }
 TIMEOUT = 1200  # seconds per notebook (session 08 fits many models on a busy machine)
 
