@@ -1,9 +1,12 @@
-"""Ordinary least squares helpers for the regression sessions (06 and 07).
+"""Ordinary least squares helpers for the regression sessions (06 to 08).
 
 What R's ``lm`` gives for free and statsmodels does not: the four diagnostic panels of
 ``plot(lm)``, variance inflation per *term* (generalised VIF, as R's ``car::vif``), term
-names in R's spelling, and the parity lines the CI compares between the two languages.
-``helpers/R/regression.R`` is the R twin of :func:`gvif` and :func:`estimate_lines`.
+names in R's spelling, and the parity lines the CI compares between the two languages;
+and the row counts every session prints after loading its table.
+``helpers/R/regression.R`` (in the R package ``qmhelpers``) is the R twin of
+:func:`gvif`, :func:`estimate_lines`, :func:`format_p`, :func:`histograms` and
+:func:`print_row_counts`; its ``skewness()`` is ``scipy.stats.skew``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ __all__ = [
     "format_p",
     "gvif",
     "histograms",
+    "print_row_counts",
     "r_name",
     "row_rule",
 ]
@@ -46,6 +50,37 @@ def format_p(p: float) -> str:
     ('p < 0.001', 'p = 0.011', 'p = 0.500')
     """
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def print_row_counts(table: pd.DataFrame) -> None:
+    """Print what `helpers.data.analysis_table` kept and dropped, one count a line.
+
+    The schools in the file, those missing a model variable, those with a value <= 0 in
+    a logged column (one line each) and the rows every model uses: the lines every
+    session prints after loading, written once (R: ``print_row_counts()``, same text).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"x": [1, 2]})
+    >>> table.attrs = {"rows_in": 9, "dropped_missing": 4, "dropped_nonpositive": {"X": 3}}
+    >>> print_row_counts(table)
+    Schools in the file:                   9
+    Dropped, a model variable missing:     4
+    Dropped, X <= 0 (no log):              3
+    Rows every model uses:                 2
+    """
+    counts = table.attrs
+    if "rows_in" not in counts:
+        raise ValueError("print_row_counts: not a table from analysis_table() (no counts)")
+    lines = {
+        "Schools in the file": counts["rows_in"],
+        "Dropped, a model variable missing": counts["dropped_missing"],
+        **{f"Dropped, {c} <= 0 (no log)": n for c, n in counts["dropped_nonpositive"].items()},
+        "Rows every model uses": len(table),
+    }
+    width = max(len(label) for label in lines) + 2
+    for label, n in lines.items():
+        print(f"{label + ':':<{width}}{int(n):5d}")
 
 
 @cache

@@ -35,10 +35,30 @@ def test_prose_check_catches_a_typed_result():
 
 @pytest.mark.parametrize("lang", ["python", "r"])
 def test_parameters_first_and_estimates_last(lang):
+    """The recipe's first chunks (docs/notebooks.md); the estimates last, kept for the tests."""
     labels = sc.chunk_labels(sc.source(SESSION), lang)
-    assert labels[0] == f"parameters-{lang}" and labels[-1] == f"estimates-{lang}"
-    code = [c for c in sc.notebook(SESSION, lang).cells if c.cell_type == "code"]
-    assert code[0].id == f"parameters-{lang}" and code[-1].id == f"estimates-{lang}"
+    assert labels[:2] == [f"parameters-{lang}", f"setup-{lang}"]
+    assert labels[-1] == f"estimates-{lang}"
+    nb = sc.notebook(SESSION, lang)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert [c.id for c in code[:3]] == [f"parameters-{lang}", "install-helpers", f"setup-{lang}"]
+    assert not [c.id for c in code if c.id.startswith("estimates")], "estimates cell downloaded"
+    assert nb.metadata["coursebuild"]["estimates"].strip()
+
+
+@pytest.mark.parametrize("lang", ["python", "r"])
+def test_the_notebook_needs_no_checkout(lang):
+    """No path into the repository: the helpers come installed (library / import)."""
+    code = "".join(c.source for c in sc.notebook(SESSION, lang).cells if c.cell_type == "code")
+    assert "course_root" not in code and "source(" not in code
+    assert not re.search(r"\.\./|helpers/R/", code), "a path into the checkout"
+
+
+def test_no_links_to_other_session_files():
+    """A link ``NN-name.qmd`` works on the site but is dead in a downloaded notebook
+    (its first cell links the neighbours instead)."""
+    links = re.findall(r"\]\(([^)]*\.qmd)\)", sc.prose(sc.source(SESSION)))
+    assert not links, links
 
 
 @pytest.mark.parametrize("variant", ["", ".answers"])
@@ -103,3 +123,20 @@ def test_worked_answers_ran_and_are_not_in_the_downloads(lang):
     for name in (f"{cell}-{lang}" for cell in ANSWER_CELLS):
         assert answers[name].get("outputs"), f"{name} printed nothing"
         assert name not in download
+
+
+def _stdout(nb, cell_id: str) -> list[str]:
+    cell = next(c for c in nb.cells if c.get("id") == cell_id)
+    text = "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout")
+    return text.splitlines()
+
+
+def test_both_languages_print_the_same_row_counts(estimates):
+    """print_row_counts (helpers/regression.py and its R twin) print the same lines, and
+    the last is the number of rows the England model was fitted to."""
+    python = _stdout(sc.notebook(SESSION, "python"), "load-python")
+    r = _stdout(sc.notebook(SESSION, "r"), "load-r")
+    end = next(i for i, line in enumerate(python) if line.startswith("Rows every model uses:"))
+    assert python[0].startswith("Schools in the file:") and end >= 3
+    assert python[: end + 1] == r[: end + 1]
+    assert int(python[end].split()[-1]) == estimates["england/lm"]["n"]

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -38,10 +39,30 @@ def test_prose_has_no_decimal_numbers():
 
 @pytest.mark.parametrize("lang", ["python", "r"])
 def test_parameters_first_and_estimates_last(lang):
+    """The recipe's first chunks (docs/notebooks.md); the estimates last, kept for the tests."""
     labels = sc.chunk_labels(sc.source(SESSION), lang)
-    assert labels[0] == f"parameters-{lang}" and labels[-1] == f"estimates-{lang}"
-    code = [c for c in sc.notebook(SESSION, lang).cells if c.cell_type == "code"]
-    assert code[0].id == f"parameters-{lang}" and code[-1].id == f"estimates-{lang}"
+    assert labels[:2] == [f"parameters-{lang}", f"setup-{lang}"]
+    assert labels[-1] == f"estimates-{lang}"
+    nb = sc.notebook(SESSION, lang)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert [c.id for c in code[:3]] == [f"parameters-{lang}", "install-helpers", f"setup-{lang}"]
+    assert not [c.id for c in code if c.id.startswith("estimates")], "estimates cell downloaded"
+    assert nb.metadata["coursebuild"]["estimates"].strip()
+
+
+@pytest.mark.parametrize("lang", ["python", "r"])
+def test_the_notebook_needs_no_checkout(lang):
+    """No path into the repository: the helpers come installed (library / import)."""
+    code = "".join(c.source for c in sc.notebook(SESSION, lang).cells if c.cell_type == "code")
+    assert "course_root" not in code and "source(" not in code
+    assert not re.search(r"\.\./|helpers/R/", code), "a path into the checkout"
+
+
+def test_no_links_to_other_session_files():
+    """A link ``NN-name.qmd`` works on the site but is dead in a downloaded notebook
+    (its first cell links the neighbours instead)."""
+    links = re.findall(r"\]\(([^)]*\.qmd)\)", sc.prose(sc.source(SESSION)))
+    assert not links, links
 
 
 @pytest.mark.parametrize("variant", ["", ".answers"])
@@ -113,16 +134,22 @@ def test_worked_answers_ran_and_are_not_in_the_downloads(lang):
         assert name not in download
 
 
-def test_the_thread_links_sessions_06_07_08():
-    """Each session points at its neighbours, and the sidebar (whose order Quarto's
-    page navigation follows) lists the sessions in file-name order."""
+@pytest.mark.parametrize("lang", ["python", "r"])
+def test_the_thread_links_sessions_06_07_08(lang):
+    """The notebook's generated first cell links session 06 before and 08 after it (the
+    text names them without links, which would be dead in a download), and the sidebar
+    (whose order Quarto's page navigation follows) lists the sessions in file-name order."""
     import yaml
 
-    assert "(06-simple-regression.qmd)" in sc.source(SESSION)
-    assert "(08-mixed-effects.qmd)" in sc.source(SESSION)
-    first_paragraph = sc.prose(sc.source("08-mixed-effects")).strip().split("\n\n")[0]
-    assert "(07-multiple-regression.qmd)" in first_paragraph
-    assert "Last week" not in first_paragraph
+    first = sc.notebook(SESSION, lang).cells[0]
+    assert first.cell_type == "markdown"
+    nav = first.source.splitlines()[-1]
+    assert re.fullmatch(
+        r"Previous: \[Session 6: [^]]+\]\(\S+/06-simple-regression\.(ipynb|html)\) · "
+        r"Next: \[Session 8: [^]]+\]\(\S+/08-mixed-effects\.(ipynb|html)\)",
+        nav,
+    ), nav
+    assert "Session 6 ended" in sc.prose(sc.source(SESSION)).strip().split("\n\n")[0]
 
     config = yaml.safe_load((sc.ROOT / "_quarto.yml").read_text(encoding="utf-8"))
     sections = [

@@ -1,21 +1,23 @@
-# OLS helpers for the regression sessions (06 and 07): the R twin of helpers/regression.py.
+# OLS helpers for the regression sessions (06 to 08): the R twin of helpers/regression.py.
 #
-# Usage: source(file.path(course_root, "helpers", "R", "regression.R"))
+# Usage: library(qmhelpers)  (this file is part of the package; see coursebuild/release.py)
 #   gvif(fit)                      generalised VIF per term (what car::vif reports)
 #   estimate_lines(name, fit)      the CI's parity lines: model<TAB>quantity<TAB>value
 #   format_p(p), histograms(...)   a p-value for a sentence; histograms with mean and median
-# Base R only (car is not among the course's packages).
+#   skewness(x)                    sample skewness, as scipy.stats.skew in Python
+#   print_row_counts(table)        what analysis_table() kept and dropped, as in Python
+# Base R only (car is not among the course's packages); histograms() needs ggplot2.
 
 # Generalised VIF of each term: det(R_term) det(R_rest) / det(R), R the correlation matrix of
 # the design columns without the intercept (Fox and Monette 1992). One-column terms: 1/(1-R2_j).
 gvif <- function(fit) {
-  X <- model.matrix(fit)
+  X <- stats::model.matrix(fit)
   assign <- attr(X, "assign")
   if (!any(assign == 0)) stop("gvif: the model has no intercept; GVIF is defined with one")
-  labels <- attr(terms(fit), "term.labels")
+  labels <- attr(stats::terms(fit), "term.labels")
   if (length(labels) < 2) stop("gvif: needs at least two terms")
   keep <- assign != 0
-  R <- cor(X[, keep, drop = FALSE])
+  R <- stats::cor(X[, keep, drop = FALSE])
   assign <- assign[keep]
   logdet <- function(m) as.numeric(determinant(m, logarithm = TRUE)$modulus)
   all <- logdet(R)
@@ -29,14 +31,39 @@ gvif <- function(fit) {
   as.data.frame(out, check.names = FALSE)
 }
 
+# Sample skewness: the mean cubed deviation over the cubed population standard deviation
+# (0 for a symmetric distribution, positive for a long right tail). The same number as
+# scipy.stats.skew(x) in Python (its default, bias = True); NAs are an error, not dropped.
+skewness <- function(x) {
+  if (anyNA(x)) stop("skewness: x has missing values")
+  centred <- x - mean(x)
+  mean(centred^3) / mean(centred^2)^1.5
+}
+
+# What analysis_table() kept and dropped, one count a line (as print_row_counts in Python):
+# the schools in the file, those missing a model variable, those with a value <= 0 in a
+# logged column (one line each), and the rows every model uses.
+print_row_counts <- function(table) {
+  if (is.null(attr(table, "rows_in"))) stop("print_row_counts: not a table from analysis_table()")
+  counts <- c(attr(table, "rows_in"), attr(table, "dropped_missing"),
+              attr(table, "dropped_nonpositive"), nrow(table))
+  dropped <- names(attr(table, "dropped_nonpositive"))
+  labels <- c("Schools in the file", "Dropped, a model variable missing",
+              sprintf("Dropped, %s <= 0 (no log)", dropped), "Rows every model uses")
+  width <- max(nchar(labels)) + 2
+  cat(sprintf("%-*s%5d\n", width, paste0(labels, ":"), as.integer(counts)), sep = "")
+  invisible(counts)
+}
+
 # A p-value as a sentence shows it (as format_p in Python): "p < 0.001" below that
 format_p <- function(p) if (p < 0.001) "p < 0.001" else sprintf("p = %.3f", p)
 
 # One line per estimate of an lm fit, 9 significant digits (as estimate_lines in Python)
 estimate_lines <- function(name, fit, extra = list()) {
   s <- summary(fit)
-  values <- c(list(n = nobs(fit)),
-              setNames(as.list(coef(fit)), paste0("coef:", names(coef(fit)))),
+  b <- stats::coef(fit)
+  values <- c(list(n = stats::nobs(fit)),
+              stats::setNames(as.list(b), paste0("coef:", names(b))),
               list(r2 = s$r.squared, adj_r2 = s$adj.r.squared, sigma = s$sigma),
               extra)
   sprintf("%s\t%s\t%.9g", name, names(values), vapply(values, as.numeric, 0))
@@ -46,7 +73,7 @@ estimate_lines <- function(name, fit, extra = list()) {
 # panels helpers.regression.histograms() draws in Python. `columns`: named vector
 # column = panel title (or unnamed: the columns). Needs ggplot2.
 histograms <- function(data, columns, ncol = 2, bins = 40) {
-  titles <- if (is.null(names(columns))) setNames(columns, columns) else columns
+  titles <- if (is.null(names(columns))) stats::setNames(columns, columns) else columns
   long <- do.call(rbind, lapply(names(titles), function(col) {
     x <- data[[col]]
     data.frame(panel = titles[[col]], x = x[is.finite(x)])
@@ -54,12 +81,13 @@ histograms <- function(data, columns, ncol = 2, bins = 40) {
   long$panel <- factor(long$panel, levels = unname(titles))
   parts <- split(long$x, long$panel)
   marks <- do.call(rbind, lapply(names(parts), function(p) data.frame(
-    panel = p, what = c("Mean", "Median"), value = c(mean(parts[[p]]), median(parts[[p]])))))
+    panel = p, what = c("Mean", "Median"),
+    value = c(mean(parts[[p]]), stats::median(parts[[p]])))))
   marks$panel <- factor(marks$panel, levels = levels(long$panel))
   curves <- do.call(rbind, lapply(names(parts), function(p) {
     x <- parts[[p]]
     grid <- seq(min(x), max(x), length.out = 200)
-    data.frame(panel = p, x = grid, y = dnorm(grid, mean(x), sd(x)))
+    data.frame(panel = p, x = grid, y = stats::dnorm(grid, mean(x), stats::sd(x)))
   }))
   curves$panel <- factor(curves$panel, levels = levels(long$panel))
   ggplot2::ggplot(long, ggplot2::aes(x = x)) +
