@@ -22,8 +22,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import release
+from . import source as sources
 from .config import ROOT, CourseConfig
-from .source import Source, _front_matter
+from .source import Source
 
 INSTALL_ID = "install-helpers"
 
@@ -107,7 +108,7 @@ def first_cells(
         requirements=links.repo_file("notebooks/requirements.txt"), setup=links.setup()
     )
     if outline is None:
-        outline = tuple((p.stem, title) for p, title in _sessions(root))
+        outline = read_outline(root, config)
     before, after = neighbours(source.path.stem, outline)
     nav = []
     if before:
@@ -129,12 +130,24 @@ def first_cells(
 
 
 def outline(root: Path) -> str:
-    """Every session's name and title, in course order: what the navigation links show.
+    """Every session's name and title, in course order, as JSON (for the inputs hash).
 
     Part of every notebook's inputs hash (a new or renamed session changes its
     neighbours' first cell).
     """
-    return json.dumps([[p.stem, title] for p, title in _sessions(root)])
+    return json.dumps(read_outline(root))
+
+
+def read_outline(root: Path, config: CourseConfig | None = None) -> Outline:
+    """The outline, reading every session (the build passes the sessions it read)."""
+    config = config or CourseConfig.load(root)
+    paths = sorted(p for p in (root / "sessions").glob("*.qmd") if not p.name.startswith("_"))
+    return outline_of(
+        sources.load(
+            p, config.languages, p.relative_to(root).as_posix(), config.variables, config.quarto
+        )
+        for p in paths
+    )
 
 
 def outline_of(sources: Iterable[Source]) -> Outline:
@@ -150,16 +163,6 @@ def neighbours(stem: str, outline: Outline) -> tuple[tuple | None, tuple | None]
         return None, None
     i = names.index(stem)
     return (outline[i - 1] if i > 0 else None), (outline[i + 1] if i + 1 < len(outline) else None)
-
-
-def _sessions(root: Path) -> list[tuple[Path, str]]:
-    paths = sorted(p for p in (root / "sessions").glob("*.qmd") if not p.name.startswith("_"))
-    out = []
-    for path in paths:
-        shown = path.relative_to(root).as_posix()
-        meta, _ = _front_matter(path.read_text(encoding="utf-8").splitlines(), shown)
-        out.append((path, str(meta.get("title") or path.stem)))
-    return out
 
 
 def _title(meta: dict) -> str:

@@ -42,6 +42,7 @@ def make_course(tmp_path: Path, titles: dict[str, str]) -> Path:
     root = tmp_path / "course"
     (root / "sessions").mkdir(parents=True)
     shutil.copy(ROOT / "_quarto.yml", root)
+    shutil.copytree(ROOT / "_extensions", root / "_extensions")  # the filters it names
     shutil.copytree(ROOT / "helpers", root / "helpers", ignore=shutil.ignore_patterns("*.py*"))
     for name, title in titles.items():
         (root / "sessions" / f"{name}.qmd").write_text(f'---\ntitle: "{title}"\n---\n\nText.\n')
