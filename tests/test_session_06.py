@@ -24,50 +24,6 @@ def estimates():
     return notebook_estimates(path, "r", SESSION)
 
 
-def test_prose_has_no_decimal_numbers():
-    found = sc.typed_decimals(sc.source(SESSION))
-    assert not found, f"numbers typed in the prose (print them from code instead): {found}"
-
-
-def test_prose_check_catches_a_typed_result():
-    assert sc.typed_decimals("The slope is about -0.207.\n") == {"0.207"}
-
-
-@pytest.mark.parametrize("lang", ["python", "r"])
-def test_parameters_first_and_estimates_last(lang):
-    """The recipe's first chunks (docs/notebooks.md); the estimates last, kept for the tests."""
-    labels = sc.chunk_labels(sc.source(SESSION), lang)
-    assert labels[:2] == [f"parameters-{lang}", f"setup-{lang}"]
-    assert labels[-1] == f"estimates-{lang}"
-    nb = sc.notebook(SESSION, lang)
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert [c.id for c in code[:3]] == [f"parameters-{lang}", "install-helpers", f"setup-{lang}"]
-    assert not [c.id for c in code if c.id.startswith("estimates")], "estimates cell downloaded"
-    assert nb.metadata["coursebuild"]["estimates"].strip()
-
-
-@pytest.mark.parametrize("lang", ["python", "r"])
-def test_the_notebook_needs_no_checkout(lang):
-    """No path into the repository: the helpers come installed (library / import)."""
-    code = "".join(c.source for c in sc.notebook(SESSION, lang).cells if c.cell_type == "code")
-    assert "course_root" not in code and "source(" not in code
-    assert not re.search(r"\.\./|helpers/R/", code), "a path into the checkout"
-
-
-def test_no_links_to_other_session_files():
-    """A link ``NN-name.qmd`` works on the site but is dead in a downloaded notebook
-    (its first cell links the neighbours instead)."""
-    links = re.findall(r"\]\(([^)]*\.qmd)\)", sc.prose(sc.source(SESSION)))
-    assert not links, links
-
-
-@pytest.mark.parametrize("variant", ["", ".answers"])
-@pytest.mark.parametrize("lang", ["python", "r"])
-def test_notebook_outputs_are_clean(lang, variant):
-    problems = sc.output_problems(sc.notebook(SESSION, lang, variant))
-    assert not problems, "\n".join(problems)
-
-
 def test_both_languages_print_the_same_sentences():
     python, r = sc.notebook(SESSION, "python"), sc.notebook(SESSION, "r")
     ids = sc.says_cells(python, "python")

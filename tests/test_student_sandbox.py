@@ -42,8 +42,7 @@ from coursebuild.config import ROOT, CourseConfig
 REQUIREMENTS = ("notebooks/requirements.txt", "notebooks/requirements-lme4.txt")
 BLOCKED = ("rpy2", "pymer4")  # unimportable in the "python-no-lme4" runs
 # (session, run) pairs written before the recipe: still need the checkout or pymer4.
-NOT_YET_CONVERTED = {
-}
+NOT_YET_CONVERTED = {}
 TIMEOUT = 1200  # seconds per notebook (session 08 fits many models on a busy machine)
 
 
