@@ -348,12 +348,22 @@ def lua_step(
 # The page ------------------------------------------------------------------------
 
 
+def node_modules(root: Path) -> Path:
+    """The npm packages (Bootstrap): the project's, else this checkout's own.
+
+    They are the renderer's, not the course's: a scratch course (a test's, a new
+    instructor's copy) renders with the ones installed beside coursebuild.
+    """
+    own = root / "node_modules"
+    return own if own.is_dir() else ROOT / "node_modules"
+
+
 def copy_assets(out_dir: Path, root: Path, share: Path) -> str:
     """Copy Quarto's tabsets.js and Bootstrap beside the page; return the relative prefix."""
     libs = out_dir / LIBS
     libs.mkdir(parents=True, exist_ok=True)
     for name, (where, rel) in ASSETS.items():
-        src = (share if where == "share" else root / "node_modules") / rel
+        src = (share if where == "share" else node_modules(root)) / rel
         if not src.is_file():
             hint = "" if where == "share" else " (run tools/setup.sh: npm ci)"
             raise SiteError(f"{src} is missing{hint}")

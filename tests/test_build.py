@@ -16,6 +16,7 @@ import pytest
 from coursebuild import build, estimates, notebook, source
 from coursebuild.config import ROOT
 from coursebuild.errors import BuildError
+from coursebuild.preamble import INSTALL_ID as INSTALL
 
 HERE = Path(__file__).parent / "build"
 LANGS = ("python", "r")
@@ -352,7 +353,7 @@ def test_logo_only_tab_headers_take_the_language_of_their_code(tmp_path):
     root = make_project(tmp_path, {"logos": (HERE / "good" / "logo-tabs.qmd").read_text()})
     for lang, code in (("python", "x = 1"), ("r", "x <- 1")):
         nb = build.unexecuted(root / "sessions" / "logos.qmd", lang, root)
-        cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        cells = [c for c in nb["cells"] if c["cell_type"] == "code" and c["id"] != INSTALL]
         assert ["".join(c["source"]) for c in cells] == [code]
 
 
@@ -398,7 +399,8 @@ def test_an_included_partial_is_part_of_the_notebook_and_of_its_hash(tmp_path):
     text = json.dumps(nb["cells"])
     assert text.index("Before the partial") < text.index("Text from the partial")
     assert text.index("Text from the partial") < text.index("After the partial")
-    assert [c["id"] for c in nb["cells"] if c["cell_type"] == "code"] == ["from-partial"]
+    code = [c["id"] for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code == [INSTALL, "from-partial"]  # the generated install cell, then the chunk
     assert "{{<" not in text
     (job,) = build.targets(root)
     (root / "sessions" / "_partial.qmd").write_text("Changed partial.\n\n```{python}\nx = 2\n```\n")
@@ -415,10 +417,12 @@ def test_repeated_chunks_get_numbered_ids_once_for_every_notebook(tmp_path):
     root = make_project(tmp_path, {"rep": text})
     session = root / "sessions" / "rep.qmd"
     base = source.cell_id("python", "x = 1")
-    ids = [c["id"] for c in build.unexecuted(session, "python", root)["cells"] if "outputs" in c]
+    cells = build.unexecuted(session, "python", root)["cells"]
+    ids = [c["id"] for c in cells if "outputs" in c and c["id"] != INSTALL]
     assert ids == [base, f"{base}-3"]  # the answer's chunk (-2) is not in the download
-    answers = build.unexecuted(session, "python", root, variant=build.ANSWERS)
-    assert [c["id"] for c in answers["cells"] if "outputs" in c] == [base, f"{base}-2", f"{base}-3"]
+    answers = build.unexecuted(session, "python", root, variant=build.ANSWERS)["cells"]
+    ids = [c["id"] for c in answers if "outputs" in c and c["id"] != INSTALL]
+    assert ids == [base, f"{base}-2", f"{base}-3"]
 
 
 def test_one_build_reads_the_configuration_once_and_each_session_once(tmp_path, monkeypatch):
