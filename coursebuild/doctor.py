@@ -123,7 +123,7 @@ def _requirements(root: Path) -> dict[str, str]:
 
 
 def pandoc(root: Path) -> Iterator[Item]:
-    """pandoc 3 from pypandoc-binary (Debian's pandoc 2 lacks what the filters use)."""
+    """Pandoc 3 from pypandoc-binary (Debian's pandoc 2 lacks what the filters use)."""
     fix = f"{SETUP}  (pypandoc-binary in requirements.txt ships pandoc 3)"
     try:
         import pypandoc

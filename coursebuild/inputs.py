@@ -72,7 +72,8 @@ def shared_sha1(
 
 def inputs_sha1(source: Source, variant: str, shared: str) -> str:
     """Hash of one notebook's inputs: its session and every file it includes, its variant,
-    the shared hash."""
+    the shared hash.
+    """
     digest = hashlib.sha1(f"{variant}\0{shared}\0".encode())
     digest.update(source.files_sha1.encode())
     return digest.hexdigest()

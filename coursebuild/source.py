@@ -477,7 +477,8 @@ def _chunk(lines, start, end, info, languages, problems) -> Chunk | None:
 
 def _attributes(chunk: Chunk, shown: str) -> str:
     """Pandoc attribute block for a chunk: its id, language and `cell` classes, its place,
-    its options as strings."""
+    its options as strings.
+    """
     parts = [f"#{chunk.id}", f".{chunk.lang}", ".cell", f'data-source-line="{chunk.line}"']
     if chunk.file != shown:
         parts.append(f'data-source-file="{chunk.file}"')

@@ -179,7 +179,8 @@ def test_example_session_gives_one_language_per_notebook(lang):
     other = "<-" if lang == "python" else "print(f"
     assert all(other not in "".join(c["source"]) for c in code)
     markdown = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
-    assert "#### Python" not in markdown and "#### R" not in markdown  # no stray tab headers
+    assert "#### Python" not in markdown  # no stray tab headers
+    assert "#### R" not in markdown
     assert "Change one value" in markdown  # the question...
     assert "Adding 4 points" not in markdown  # ...but not the answer (ipynb: question)
     assert "Every step in this course" in markdown  # shared prose in both
@@ -202,7 +203,8 @@ def test_chunk_options_map_to_notebook_cells(tmp_path):
     assert [c["cell_type"] for c in shown_only] == ["markdown"]  # eval: false
     unlabelled = source.cell_id("python", "print(answer)")
     assert cells[unlabelled]["cell_type"] == "code"
-    assert unlabelled.startswith("python-") and len(unlabelled) == len("python-") + 10
+    assert unlabelled.startswith("python-")
+    assert len(unlabelled) == len("python-") + 10
 
 
 def test_rebuilding_an_unchanged_session_is_byte_identical():
@@ -230,7 +232,8 @@ def test_answers_notebook_has_the_answers_the_download_leaves_out(lang):
     session = ROOT / "sessions" / "01-two-languages.qmd"
     answers = build.unexecuted(session, lang, variant=build.ANSWERS)
     text = json.dumps(answers["cells"])
-    assert "Adding 4 points" in text and "Change one value" in text
+    assert "Adding 4 points" in text
+    assert "Change one value" in text
     download = json.dumps(example(lang)["cells"])
     assert "Adding 4 points" not in download
     code = {c["id"] for c in answers["cells"] if c["cell_type"] == "code"}
@@ -296,7 +299,8 @@ def test_nbval_fails_when_a_stored_output_changes(tmp_path):
         cwd=tmp_path,
     )
     assert result.returncode == 1, result.stdout
-    assert "99.99" in result.stdout and "51.30" in result.stdout
+    assert "99.99" in result.stdout
+    assert "51.30" in result.stdout
 
 
 def test_consecutive_stream_outputs_are_joined_so_reruns_do_not_churn():
@@ -318,7 +322,8 @@ def test_consecutive_stream_outputs_are_joined_so_reruns_do_not_churn():
         ],
     }
     cell = clean(nb)["cells"][0]
-    assert nb["metadata"] == {} and cell["metadata"] == {}
+    assert nb["metadata"] == {}
+    assert cell["metadata"] == {}
     assert [(o["name"], o["text"]) for o in cell["outputs"]] == [
         ("stdout", ["a\n", "b\n", "c"]),
         ("stderr", ["warn\n"]),
@@ -372,7 +377,8 @@ def test_shortcodes_are_expanded_and_a_missing_image_is_a_warning(tmp_path):
     nb = build.unexecuted(root / "sessions" / "logos.qmd", "python", root)
     text = json.dumps(nb["cells"])
     assert "The module is QM101, taught in Quantitative Methods in R and Python." in text
-    assert "A missing picture" in text and "nowhere.png" not in text
+    assert "A missing picture" in text
+    assert "nowhere.png" not in text
 
 
 def test_the_missing_image_warning_is_printed_and_the_build_goes_on(tmp_path):

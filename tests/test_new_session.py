@@ -15,7 +15,7 @@ from coursebuild import site
 from coursebuild.config import ROOT
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "site"))
-import harness  # noqa: E402
+import harness
 
 NAME = "42-first-try"
 
@@ -63,7 +63,8 @@ def test_new_session_follows_the_conventions(built):
     assert front["title"] == 'Session 42: Schools: a "first" try'  # quotes and colon survive
     assert text.count("::: multicode") == 2  # one block, one in the worked answer
     assert text.count("::: qna") == 1
-    assert "#| label: parameters-python" in text and "#| label: parameters-r" in text
+    assert "#| label: parameters-python" in text
+    assert "#| label: parameters-r" in text
 
 
 def test_new_session_builds_every_notebook(built):

@@ -190,7 +190,8 @@ def test_edit_reloads_page_and_broken_edit_shows_error(running):
     qmd.write_text(SESSION.replace("VALUE", "9"))
     seconds, html = wait_for(port, page, lambda html: "answer 54" in html, proc=proc, out=out)
     print(f"edit -> new page in {seconds:.1f} s")
-    assert "answer 42" not in html and "preview-error" not in html
+    assert "answer 42" not in html
+    assert "preview-error" not in html
     deadline = time.monotonic() + 10
     while len(set(events.values)) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -243,7 +244,8 @@ def test_error_banner_and_reload_script_are_injected():
     html = preview.inject(page, "sessions/a.qmd:3: bad <thing>", 7, "a")
     assert html.index('id="preview-error"') < html.index("<p>old</p>") < html.index("<script>")
     assert "sessions/a.qmd:3: bad &lt;thing&gt;" in html
-    assert 'var seen = "7"' in html and f"{preview.EVENTS}?page=a" in html
+    assert 'var seen = "7"' in html
+    assert f"{preview.EVENTS}?page=a" in html
 
 
 def test_port_in_use_is_refused(tmp_path):

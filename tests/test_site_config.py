@@ -32,9 +32,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent / "site"))
 
-import quarto_schema  # noqa: E402
+import quarto_schema
 
-from coursebuild import filters, site  # noqa: E402
+from coursebuild import filters, site
 
 CONFIG = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
 SHARE = site.share_path(ROOT)
@@ -63,10 +63,11 @@ def test_site_executes_no_code():
 
 def test_filter_order_is_read_from_quarto_yml():
     """The build runs `_quarto.yml`'s filters in that order, then cells.lua; multicode
-    runs before qna (a qna block inside a language tab stays nested while tabs are read)."""
+    runs before qna (a qna block inside a language tab stays nested while tabs are read).
+    """
     from coursebuild.config import CourseConfig
 
-    FILTERS = CourseConfig.load(ROOT).filters  # noqa: N806 (what the build runs)
+    FILTERS = CourseConfig.load(ROOT).filters  # what the build runs
     assert filters.notebook_filters(ROOT) == FILTERS
     declared = [n for n in CONFIG["filters"] if n != "quarto"]
     assert [Path(f).parent.name for f in FILTERS[:-1]] == declared
@@ -159,7 +160,8 @@ def test_navigation_lists_pages_and_sessions():
     assert left == ["index.qmd", "setup.qmd", "instructors.qmd"]
     contents = website["sidebar"]["contents"]
     sessions = [c for c in contents if isinstance(c, dict) and c.get("section") == "Sessions"]
-    assert sessions and sessions[0]["contents"] == "sessions/*.qmd"
+    assert sessions
+    assert sessions[0]["contents"] == "sessions/*.qmd"
 
 
 def test_session_defaults_are_valid_yaml():
