@@ -99,7 +99,8 @@ def test_bad_input_names_file_and_line_and_keeps_old_notebooks(tmp_path, name):
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert reported(output.splitlines(), where, words), output
-    assert "Traceback" not in output and "Executing" not in output, output
+    assert "Traceback" not in output, output
+    assert "Executing" not in output, output
     for path, content in previous.items():
         assert path.read_bytes() == content
         assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no temp files
@@ -117,7 +118,8 @@ def test_every_problem_of_every_session_is_reported_once_sorted_and_nothing_runs
     result = run_cli(root, "build")
 
     assert result.returncode != 0
-    assert "Traceback" not in result.stderr and result.stderr == "", result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.stderr == "", result.stderr
     lines = result.stdout.splitlines()
     assert lines[-1].endswith("nothing was built; fix them and run the build again."), lines
     problems = lines[:-1]

@@ -417,7 +417,7 @@ def test_profile_intervals_reject_mismatched_lengths():
 
 
 def test_r2_nakagawa_by_hand(crossed):
-    df, fit = crossed
+    _, fit = crossed
     r2 = mixed.r2_nakagawa(fit)
     sf2 = np.var(np.asarray(fit.model.exog) @ np.asarray(fit.fe_params), ddof=1)
     su2 = float(np.sum(fit.vcomp))

@@ -56,7 +56,8 @@ def test_first_cell_says_what_is_needed_and_links_the_neighbours(tmp_path, lang)
     text = _text(middle[0])
     assert text.startswith("# Session B\n")
     needs = [line for line in text.split("\n") if line and not line.startswith(("#", "Prev"))]
-    assert len(needs) == 3 and "setup" in needs[-1], needs
+    assert len(needs) == 3, needs
+    assert "setup" in needs[-1], needs
     repo = CourseConfig.load(root).metadata["course"]["repo-url"]
     assert f"[setup]({repo}/blob/main/setup.qmd)" in needs[-1]
     nav = text.split("\n")[-1]
@@ -121,7 +122,9 @@ def test_python_install_cell_runs_pip_only_when_helpers_are_missing(monkeypatch)
     )
     assert shell.run_cell(code).success
     wheel = release.wheel_name()
-    assert len(calls) == 1 and calls[0][0] == "pip" and wheel in calls[0][1], calls
+    assert len(calls) == 1, calls
+    assert calls[0][0] == "pip", calls
+    assert wheel in calls[0][1], calls
     assert calls[0][1].startswith("install -q ")
 
 
@@ -163,7 +166,7 @@ def test_estimates_cells_move_into_the_metadata():
                 "metadata": {"tags": ["estimates"]},
                 "outputs": [{**out, "text": "m\tr\t2\n"}],
             },
-        ],  # fmt: skip
+        ],
         "metadata": {"coursebuild": {"language": "python"}},
     }
     done = estimates.extract(nb)

@@ -203,7 +203,8 @@ def test_edit_reloads_page_and_broken_edit_shows_error(running):
     where = f"sessions/{NAME}.qmd:7:"
     _, html = wait_for(port, page, lambda html: 'id="preview-error"' in html)
     banner = _banner(html)
-    assert where in banner and "no tab for language" in banner, banner
+    assert where in banner, banner
+    assert "no tab for language" in banner, banner
     assert "answer 54" in html  # the last good page stays up
     assert where in out.read_text()
 
@@ -221,7 +222,7 @@ def test_edit_reloads_page_and_broken_edit_shows_error(running):
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == 0, out.read_text()
     assert "preview: stopped" in out.read_text()
-    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=2):
+    with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), timeout=2):
         pass
 
 

@@ -119,8 +119,8 @@ def test_worked_answers_ran_and_printed_their_results(lang):
 # word from the estimates the same notebook printed (test_session_parity.py's reader), so
 # the text cannot drift from the numbers; and the prose outside code must not type them.
 
-from helpers.mixed import kept_structure, verdict
-from tests.test_session_parity import notebook_estimates
+from helpers.mixed import kept_structure, verdict  # noqa: E402
+from tests.test_session_parity import notebook_estimates  # noqa: E402
 
 WORDS = re.compile(r"\b(supported|not supported|singular|not singular|we keep)\b", re.I)
 ENGINE = {"python": "sm", "r": "lme4"}

@@ -32,10 +32,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent / "site"))
 
-import harness
+import harness  # noqa: E402
 
-from coursebuild import site
-from coursebuild import source as qmd_source
+from coursebuild import site  # noqa: E402
+from coursebuild import source as qmd_source  # noqa: E402
 
 OUT = ROOT / "test-output" / "site"
 FIXTURE = ROOT / "tests" / "site"

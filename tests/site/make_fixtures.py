@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
-from coursebuild import build, notebook
+from coursebuild import build, notebook  # noqa: E402
 
 SESSION = HERE / "sessions" / "01-fixture.qmd"
 
