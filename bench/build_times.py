@@ -71,7 +71,7 @@ def run_build(root: Path) -> Run:
 
 
 def session_text(n: int) -> str:
-    """A small generated session: prose, two chunks per language, every 4th an exercise."""
+    """Return a small generated session: prose, two chunks per language, every 4th an exercise."""
     text = f"""---
 title: "Generated session {n}"
 ---

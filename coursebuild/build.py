@@ -68,7 +68,7 @@ def output_path(session: Path, lang: str, root: Path = ROOT, variant: str = "") 
 
 
 def shown(path: Path, root: Path) -> str:
-    """A path as messages and notebooks name it: relative to the course, with '/'."""
+    """Return a path as messages and notebooks name it: relative to the course, with '/'."""
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
@@ -87,7 +87,7 @@ def jobs_of(
     root: Path = ROOT,
     outline: preamble.Outline = (),
 ) -> list[Job]:
-    """The notebooks a session makes: one per language it uses, per variant."""
+    """Return the notebooks a session makes: one per language it uses, per variant."""
     variants = ["", ANSWERS] if "qna" in src.divs else [""]
     return [
         Job(
@@ -126,7 +126,7 @@ def plan(
     force: bool = False,
     config: CourseConfig | None = None,
 ) -> list[Job]:
-    """The notebooks whose recorded inputs hash differs from their inputs now."""
+    """Return the notebooks whose recorded inputs hash differs from their inputs now."""
     return [
         job
         for job in targets(root, names, config)
@@ -135,7 +135,7 @@ def plan(
 
 
 def recorded_inputs(path: Path) -> str | None:
-    """The inputs hash a built notebook records, or None if there is none."""
+    """Return the inputs hash a built notebook records, or None if there is none."""
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))["metadata"]
         return meta["coursebuild"]["inputs_sha1"]
@@ -146,7 +146,7 @@ def recorded_inputs(path: Path) -> str | None:
 def unexecuted(
     session: Path, lang: str, root: Path = ROOT, inputs: str | None = None, variant: str = ""
 ) -> dict:
-    """The notebook for `lang` before execution; `BuildError` lists the session's errors."""
+    """Return the notebook for `lang` before execution; `BuildError` lists the session's errors."""
     config = CourseConfig.load(root)
     src = load_session(session, config, root)
     if inputs is None:
@@ -160,7 +160,7 @@ def unexecuted(
 
 
 def _convert(job: Job, config: CourseConfig, root: Path) -> tuple[dict, list[Problem]]:
-    """The unexecuted notebook of a job, and the problems the filters reported."""
+    """Return the unexecuted notebook of a job, and the problems the filters reported."""
     from . import convert, notebook
 
     src = job.source

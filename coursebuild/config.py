@@ -75,7 +75,7 @@ class CourseConfig:
 
 
 def _yaml_file(path: Path, root: Path) -> object:
-    """A YAML file's content; a syntax error names the file and line."""
+    """Return a YAML file's content; a syntax error names the file and line."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -37,7 +37,7 @@ PROBLEM = re.compile(
 
 @cache
 def pandoc_path() -> str:
-    """The pandoc 3 binary shipped inside pypandoc-binary."""
+    """Return the pandoc 3 binary shipped inside pypandoc-binary."""
     import pypandoc
 
     return pypandoc.get_pandoc_path()
@@ -87,7 +87,7 @@ def to_ipynb(
 
 
 def problems_in(stderr: str, shown: str) -> list[Problem]:
-    """The problems the filters reported on stderr, as `Problem`s."""
+    """Return the problems the filters reported on stderr, as `Problem`s."""
     found = []
     for match in PROBLEM.finditer(stderr):
         found.append(

@@ -49,7 +49,7 @@ class Item:
 
 
 def python_env(root: Path) -> Iterator[Item]:
-    """The interpreter and the project's own .venv."""
+    """Check the interpreter and the project's own .venv."""
     version = ".".join(map(str, sys.version_info[:3]))
     yield Item(
         "Python",
@@ -96,7 +96,7 @@ def python_pins(root: Path) -> Iterator[Item]:
 
 
 def project(root: Path) -> Iterator[Item]:
-    """This checkout's helpers and coursebuild, installed editable into the environment."""
+    """Check this checkout's helpers and coursebuild, installed editable into the environment."""
     try:
         import coursebuild
         import helpers
@@ -139,7 +139,7 @@ def pandoc(root: Path) -> Iterator[Item]:
 
 
 def kernels(root: Path) -> Iterator[Item]:
-    """The Jupyter kernels the build runs: python3 and ir, registered inside .venv."""
+    """Check the Jupyter kernels the build runs: python3 and ir, registered inside .venv."""
     try:
         from jupyter_client.kernelspec import KernelSpecManager
 
@@ -222,7 +222,7 @@ def r_packages(root: Path) -> Iterator[Item]:
 
 
 def debian_packages(root: Path) -> Iterator[Item]:
-    """The Debian packages tools/apt-packages.txt lists (on Debian/Ubuntu only)."""
+    """Check the Debian packages tools/apt-packages.txt lists (on Debian/Ubuntu only)."""
     listed = root / "tools" / "apt-packages.txt"
     if not listed.exists() or shutil.which("dpkg-query") is None:
         return
@@ -273,7 +273,7 @@ def quarto(root: Path) -> Iterator[Item]:
 
 
 def chromium(root: Path) -> Iterator[Item]:
-    """A headless Chromium for the page tests."""
+    """Check a headless Chromium for the page tests."""
     found = next((shutil.which(b) for b in BROWSERS if shutil.which(b)), None)
     yield Item(
         "Chromium",
@@ -317,7 +317,7 @@ def data(root: Path) -> Iterator[Item]:
 
 
 def data_folder() -> Path:
-    """The cache the sessions read: QM_DATA_DIR, else the helpers' default cache folder."""
+    """Check the cache the sessions read: QM_DATA_DIR, else the helpers' default cache folder."""
     if os.environ.get("QM_DATA_DIR"):
         return Path(os.environ["QM_DATA_DIR"])
     try:

@@ -81,7 +81,7 @@ def _unexpected_errors(notebook: dict) -> list[int]:
 
 
 def _our_index(executed: dict, index: int) -> int:
-    """The index a cell of papermill's output had in the notebook we gave it."""
+    """Return the index a cell of papermill's output had in the notebook we gave it."""
     return index - sum(1 for c in executed["cells"][:index] if _papermill_banner(c))
 
 

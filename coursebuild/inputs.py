@@ -46,7 +46,7 @@ SHARED_INPUTS = (
 
 
 def shared_files(root: Path = ROOT) -> list[Path]:
-    """The shared input files that exist, in a stable order."""
+    """Return the shared input files that exist, in a stable order."""
     found: set[Path] = set()
     for pattern in SHARED_INPUTS:
         found.update(p for p in root.glob(pattern) if p.is_file() and "__pycache__" not in p.parts)

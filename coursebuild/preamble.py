@@ -94,7 +94,7 @@ def add(
 def first_cells(
     source: Source, lang: str, config: CourseConfig | None = None, outline: Outline | None = None
 ) -> list[dict]:
-    """The generated cells that open `source`'s notebook for `lang`.
+    """Return the generated cells that open `source`'s notebook for `lang`.
 
     `config` and `outline` as the build loaded them; read here when not given.
     """
@@ -138,7 +138,7 @@ def outline(root: Path) -> str:
 
 
 def outline_of(sources: Iterable[Source]) -> Outline:
-    """The outline of sessions already read (the build reads each session once)."""
+    """Return the outline of sessions already read (the build reads each session once)."""
     ordered = sorted(sources, key=lambda s: s.path.name)
     return tuple((s.path.stem, str(s.meta.get("title") or s.path.stem)) for s in ordered)
 

@@ -288,7 +288,7 @@ class Preview:
     # ------------------------------------------------------------------ pages
 
     def page_html(self, name: str) -> str | None:
-        """The page as served: last good render, error banner on top, reload script."""
+        """Return the page as served: last good render, error banner on top, reload script."""
         page = self.pages.get(name)
         if page is None:
             return None
@@ -397,7 +397,7 @@ def inject(page: str, error: str, version: int, name: str) -> str:
 
 
 def make_app(preview: Preview, should_stop: Callable[[], bool]):
-    """The Starlette application: index, pages, events, and the page's own files."""
+    """Return the Starlette application: index, pages, events, and the page's own files."""
     from starlette.applications import Starlette
     from starlette.responses import HTMLResponse, Response, StreamingResponse
     from starlette.routing import Mount, Route
@@ -438,7 +438,7 @@ def make_app(preview: Preview, should_stop: Callable[[], bool]):
 
 
 def bind(port: int | None) -> socket.socket:
-    """A listening-ready socket on 127.0.0.1 (loopback only).
+    """Return a listening-ready socket on 127.0.0.1 (loopback only).
 
     An explicit port must be free (0: any free port); by default `DEFAULT_PORT`,
     else any free port.

@@ -29,7 +29,7 @@ IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build", 
 
 
 def version(root: Path = ROOT) -> str:
-    """The helpers' version: ``[project] version`` in helpers/pyproject.toml."""
+    """Return the helpers' version: ``[project] version`` in helpers/pyproject.toml."""
     path = root / "helpers" / "pyproject.toml"
     try:
         return str(tomllib.loads(path.read_text(encoding="utf-8"))["project"]["version"])
@@ -38,7 +38,7 @@ def version(root: Path = ROOT) -> str:
 
 
 def tag(root: Path = ROOT) -> str:
-    """The git tag (and GitHub release) the notebooks install the helpers from."""
+    """Return the git tag (and GitHub release) the notebooks install the helpers from."""
     return f"helpers-v{version(root)}"
 
 

@@ -103,7 +103,7 @@ class Source:
         return digest.hexdigest()
 
     def languages(self, declared: tuple[str, ...]) -> tuple[str, ...]:
-        """The declared languages this session has chunks in, in course order."""
+        """Return the declared languages this session has chunks in, in course order."""
         used = {c.lang for c in self.chunks}
         return tuple(lang for lang in declared if lang in used)
 
@@ -192,7 +192,7 @@ def _decode(path: Path, shown: str, problems: list[Problem], files: dict) -> str
 
 
 def _expand_includes(text, path, shown, problems, files, stack) -> list[_Line]:
-    """The file's lines with every ``{{< include >}}`` outside code replaced, recursively."""
+    """Return the file's lines with every ``{{< include >}}`` outside code replaced, recursively."""
     out: list[_Line] = []
     raw = text.splitlines()
     fence_end = -1
@@ -233,7 +233,7 @@ def _expand_includes(text, path, shown, problems, files, stack) -> list[_Line]:
 
 
 def _join(shown: str, relative: str) -> str:
-    """The shown name of `relative` (a path written in file `shown`), normalised."""
+    """Return the shown name of `relative` (a path written in file `shown`), normalised."""
     parts: list[str] = []
     for part in (PurePosixPath(shown).parent / relative).parts:
         if part == ".." and parts and parts[-1] != "..":
@@ -352,7 +352,7 @@ def _parse(lines, shown, languages, problems, shortcodes, path) -> Source:
 
 
 def cell_id(lang: str, code: str, label: str | None = None) -> str:
-    """A chunk's cell id before numbering repeats: its label, else ``<lang>-<sha1(code)[:10]>``.
+    """Name a chunk's cell before numbering repeats: its label, else ``<lang>-<sha1(code)[:10]>``.
 
     `code` is the chunk's text without its ``#|`` lines, trailing white space
     stripped (as `Chunk.code` holds it).
@@ -417,7 +417,7 @@ def _fence_end(lines: list[str], start: int, fence: str) -> int:
 
 
 def _chunk(lines, start, end, info, languages, problems) -> Chunk | None:
-    """The chunk fenced at `start`..`end`, or None (with a problem) if it cannot be one."""
+    """Return the chunk fenced at `start`..`end`, or None (with a problem) if it cannot be one."""
     lang = info.group("lang").lower()
     here = lines[start]
     if lang not in languages:
@@ -502,7 +502,7 @@ def _div_classes(attr: str) -> set[str]:
 
 
 def _div_attr(opener: re.Match, here: _Line, shown: str) -> str:
-    """The div's attributes with `data-source-line` (and the file, if included) added."""
+    """Return the div's attributes with `data-source-line` (and the file, if included) added."""
     place = f'data-source-line="{here.line}"'
     if here.file != shown:
         place += f' data-source-file="{here.file}"'
@@ -513,7 +513,7 @@ def _div_attr(opener: re.Match, here: _Line, shown: str) -> str:
 
 
 def _prose(here: _Line, meta, shortcodes, path, problems) -> str:
-    """A prose line with shortcodes expanded and missing images replaced by their text."""
+    """Return a prose line with shortcodes expanded and missing images replaced by their text."""
     text = here.text
     if "{{<" in text and shortcodes is not None:
         variables, config = shortcodes

@@ -43,7 +43,7 @@ BAD = {
 
 
 def make_project(tmp_path: Path, sessions: dict[str, str | bytes]) -> Path:
-    """A throw-away course folder sharing this project's config, filters and helpers.
+    """Return a throw-away course folder sharing this project's config, filters and helpers.
 
     The fixtures' partials (``_*.qmd``) come along, for the sessions that include them.
     """

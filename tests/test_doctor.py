@@ -26,7 +26,7 @@ def run_doctor(root: Path = ROOT, **env: str) -> subprocess.CompletedProcess:
 
 
 def data_copy(tmp_path: Path, without: str = "") -> Path:
-    """A data cache holding every registered file (links to the real cache) but `without`."""
+    """Return a data cache holding every registered file (links to the real cache) but `without`."""
     source = doctor.data_folder()
     folder = tmp_path / "data"
     folder.mkdir()
@@ -37,7 +37,7 @@ def data_copy(tmp_path: Path, without: str = "") -> Path:
 
 
 def project_copy(tmp_path: Path) -> Path:
-    """The files the doctor reads, in a throw-away folder that can be broken at will."""
+    """Return the files the doctor reads, in a throw-away folder that can be broken at will."""
     root = tmp_path / "course"
     for rel in ("requirements.txt", "renv.lock", "helpers/registry.txt", "tools/apt-packages.txt"):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -460,7 +460,7 @@ def test_keep_must_be_declared():
 
 
 def quarto(fixture: Path, tmp_path: Path, metadata_file: Path = FIXTURES / "course.yml") -> str:
-    """The fixture through Quarto's own reader and Lua chain (main.lua, the
+    """Return the fixture through Quarto's own reader and Lua chain (main.lua, the
     project's filters at pre-quarto), as coursebuild.site runs them; HTML.
     """
     meta = yaml.safe_load(metadata_file.read_text(encoding="utf-8"))

@@ -21,7 +21,7 @@ NAME = "42-first-try"
 
 
 def make_project(tmp_path: Path) -> Path:
-    """A copy of the project's build and site parts, with the real sessions folder's partials."""
+    """Copy the project's build and site parts, with the real sessions folder's partials."""
     root = tmp_path / "course"
     root.mkdir()
     shutil.copy(ROOT / "_quarto.yml", root)
@@ -45,7 +45,7 @@ def course(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
-    """A project with one new session, created and built (once for the module)."""
+    """Return a project with one new session, created and built (once for the module)."""
     root = make_project(tmp_path_factory.mktemp("new"))
     created = course(root, "new", NAME, 'Schools: a "first" try')
     assert created.returncode == 0, created.stderr

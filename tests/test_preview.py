@@ -57,7 +57,7 @@ TIMEOUT = 240  # seconds for one rebuild: two kernels start on a machine that ma
 
 
 def clean_env() -> dict[str, str]:
-    """This process's environment without LD_LIBRARY_PATH.
+    """Return this process's environment without LD_LIBRARY_PATH.
 
     Embedded R (rpy2, imported by other tests in this process) sets it to R's and the
     system's library folders, and then this Python's `ssl` (which uvicorn imports)
@@ -222,7 +222,10 @@ def test_edit_reloads_page_and_broken_edit_shows_error(running):
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == 0, out.read_text()
     assert "preview: stopped" in out.read_text()
-    with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), timeout=2):
+    with (
+        pytest.raises(ConnectionRefusedError),
+        socket.create_connection(("127.0.0.1", port), timeout=2),
+    ):
         pass
 
 

@@ -31,7 +31,7 @@ def _source() -> str:
 
 
 def _prose(text: str) -> str:
-    """The text outside chunks, front matter and inline code."""
+    """Return the text outside chunks, front matter and inline code."""
     text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)
     text = CHUNK.sub("", text)
     return re.sub(r"`[^`\n]*`", "", text)
@@ -127,7 +127,7 @@ ENGINE = {"python": "sm", "r": "lme4"}
 
 
 def _statements(text: str) -> str:
-    """The prose without its questions: "Is it singular?" asks, it does not claim."""
+    """Return the prose without its questions: "Is it singular?" asks, it does not claim."""
     return re.sub(r"[^.?!:]*\?", "", text)
 
 

@@ -66,7 +66,7 @@ def notebooks_of(root: Path, session: str) -> dict[str, list[dict]]:
 
 
 def make_project(tmp: Path) -> Path:
-    """A copy of the project's site parts with the fixture session and notebooks."""
+    """Return a copy of the project's site parts with the fixture session and notebooks."""
     shutil.copy(ROOT / "_quarto.yml", tmp / "_quarto.yml")
     for name in ("_extensions", "assets"):
         shutil.copytree(ROOT / name, tmp / name)
