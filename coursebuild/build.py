@@ -296,7 +296,8 @@ def _run(ready: list[tuple[Job, dict]], root: Path, jobs: int, log: Callable[[st
             try:
                 executed, seconds = future.result()
             except execute.ExecutionFailed as exc:
-                chunk = next((c for c in job.source.chunks if c.id == exc.cell), None)
+                chunks = job.source.chunks if job.source is not None else []
+                chunk = next((c for c in chunks if c.id == exc.cell), None)
                 where = f"{chunk.file}:{chunk.line}" if chunk else shown(job.session, root)
                 cell = f" in cell '{exc.cell}'" if exc.cell else ""
                 log(f"[{done}/{len(ready)}] {job.name}: FAILED{cell}\n  {where}: {exc.message}")

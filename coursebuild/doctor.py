@@ -103,7 +103,7 @@ def project(root: Path) -> Iterator[Item]:
     except ImportError as exc:
         yield Item("project", False, f"cannot import it: {exc}", SETUP)
         return
-    homes = {Path(m.__file__).resolve().parent.parent for m in (helpers, coursebuild)}
+    homes = {Path(m.__file__).resolve().parent.parent for m in (helpers, coursebuild) if m.__file__}
     yield Item(
         "project",
         homes == {root.resolve()},
@@ -134,7 +134,7 @@ def pandoc(root: Path) -> Iterator[Item]:
     except Exception as exc:  # not installed, binary missing or not runnable
         yield Item("pandoc", False, f"pypandoc-binary's pandoc not usable ({exc})", fix)
         return
-    major = int(re.match(r"\d+", version).group(0)) if re.match(r"\d+", version) else 0
+    major = int(m.group(0)) if (m := re.match(r"\d+", version)) else 0
     yield Item("pandoc", major >= 3, f"{version} ({path})", fix)
 
 
@@ -381,7 +381,7 @@ CHECKS: tuple[Callable[[Path], Iterator[Item]], ...] = (
 
 def run(root: Path = ROOT) -> list[Item]:
     """Every check's items, in report order."""
-    items = []
+    items: list[Item] = []
     for check in CHECKS:
         try:
             items.extend(check(root))

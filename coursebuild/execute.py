@@ -52,7 +52,7 @@ def run(notebook: dict, lang: str, cwd: Path, timeout: int = 600) -> dict:
         except PapermillExecutionError as exc:
             executed = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
             failed = _unexpected_errors(executed) if executed else [exc.cell_index]
-            if failed:
+            if failed or executed is None:  # no output notebook: failed holds papermill's cell
                 # Index into our own cells: papermill's output gains an error banner on top.
                 cells = notebook.get("cells", [])
                 index = failed[0] if executed is None else _our_index(executed, failed[0])

@@ -48,7 +48,7 @@ def finish(
             cells.append(_markdown(text))
     cells = preamble.add(source, lang, cells, config, outline)  # title, needs, install
     _number_markdown_ids(cells)
-    build = {
+    build: dict[str, object] = {
         "inputs_sha1": inputs_sha1,
         "language": lang,
         "source": shown,

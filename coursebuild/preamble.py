@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import release
 from .config import ROOT, CourseConfig
-from .source import Source, _front_matter
+from .source import Source, _front_matter, _Line
 
 INSTALL_ID = "install-helpers"
 
@@ -157,7 +157,9 @@ def _sessions(root: Path) -> list[tuple[Path, str]]:
     out = []
     for path in paths:
         shown = path.relative_to(root).as_posix()
-        meta, _ = _front_matter(path.read_text(encoding="utf-8").splitlines(), shown)
+        text = path.read_text(encoding="utf-8")
+        lines = [_Line(t, shown, n) for n, t in enumerate(text.splitlines(), start=1)]
+        meta, _ = _front_matter(lines, [])  # a broken one is the session's build error
         out.append((path, str(meta.get("title") or path.stem)))
     return out
 
@@ -191,7 +193,7 @@ class _Links:
 
 def _cell(kind: str, text: str, cell_id: str | None = None) -> dict:
     lines = text.split("\n")
-    cell = {
+    cell: dict = {
         "cell_type": kind,
         "id": cell_id or "md-" + hashlib.sha1(text.encode()).hexdigest()[:10],
         "metadata": {},

@@ -213,6 +213,10 @@ class Preview:
         loop = asyncio.get_running_loop()
         done = loop.create_future()
 
+        def finish(error: Exception | None) -> None:
+            if not done.done():
+                done.set_result(error)
+
         def work() -> None:
             try:
                 self.refresh(names)
@@ -220,7 +224,7 @@ class Preview:
             except Exception as exc:  # reported, and the preview goes on
                 error = exc
             with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(lambda: done.done() or done.set_result(error))
+                loop.call_soon_threadsafe(finish, error)
 
         self._thread = threading.Thread(target=work, daemon=True, name="preview-build")
         self._thread.start()

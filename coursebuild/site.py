@@ -174,7 +174,7 @@ def page_metadata(qmd: Path, root: Path, config: dict) -> dict:
             meta = merge(meta, yaml.safe_load(extra.read_text(encoding="utf-8")) or {})
     page, _ = front_matter(qmd)
     meta = merge(meta, {k: v for k, v in page.items() if k != "format"})
-    html = {}
+    html: dict = {}
     for source in (config, page):
         fmt = source.get("format") or {}
         if isinstance(fmt, dict) and isinstance(fmt.get("html"), dict):

@@ -448,19 +448,20 @@ def _chunk(lines, start, end, info, languages, problems) -> Chunk | None:
         k += 1
     options: dict = {}
     if option_lines:
+        loaded: object = {}
         try:
-            options = load_yaml("\n".join(option_lines)) or {}
+            loaded = load_yaml("\n".join(option_lines)) or {}
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             at = here.line + 1 + (mark.line if mark is not None else 0)
             problem = getattr(exc, "problem", None) or str(exc)
             problems.append(Problem(here.file, at, f"chunk options are not valid YAML: {problem}"))
-            options = {}
-        if not isinstance(options, dict):
+        if isinstance(loaded, dict):
+            options = loaded
+        else:
             problems.append(
                 Problem(here.file, here.line + 1, "chunk options must be '#| key: value' lines")
             )
-            options = {}
     label = options.get("label")
     if label is not None and not LABEL_OK.match(str(label)):
         problems.append(

@@ -465,6 +465,7 @@ def predictions(model: Any, data: pd.DataFrame, *, log_outcome: bool = True) -> 
 def _coefficients(model: Any) -> pd.Series:
     if _check_model(model) == "statsmodels":
         sm = _statsmodels(model)
+        assert sm is not None  # what _check_model found
         return pd.Series(np.asarray(sm.fe_params), index=sm.model.exog_names)
     return model.coefs["Estimate"]
 
@@ -668,6 +669,7 @@ def fixed_effects_se(model: Any) -> pd.Series:
     if _check_model(model) == "pymer4":
         return model.coefs["SE"].astype(float)
     sm = _statsmodels(model)
+    assert sm is not None  # not pymer4, so _check_model found statsmodels
     hessian = sm.model.hessian(sm.params_object)
     hessian = hessian[0] if isinstance(hessian, tuple) else hessian
     k = sm.model.k_fe
@@ -1017,6 +1019,7 @@ def r2_nakagawa(model: Any) -> dict[str, float]:
     kind = _check_model(model)
     if kind == "statsmodels":
         sm = _statsmodels(model)
+        assert sm is not None  # what _check_model found
         fixed = np.asarray(sm.model.exog) @ np.asarray(sm.fe_params)
     else:
         fixed = _r_call(
