@@ -47,6 +47,7 @@ class Job:
 
     @property
     def name(self) -> str:
+        """Name the job as the build log shows it: ``<lang>/<notebook stem>``."""
         return f"{self.lang}/{self.output.name.removesuffix('.ipynb')}"
 
 
@@ -63,6 +64,7 @@ def sessions(root: Path = ROOT, names: Iterable[str] = ()) -> list[Path]:
 
 
 def output_path(session: Path, lang: str, root: Path = ROOT, variant: str = "") -> Path:
+    """Return where the notebook of `session` for `lang` (and `variant`) is written."""
     suffix = f".{variant}" if variant else ""
     return root / "notebooks" / lang / f"{session.stem}{suffix}.ipynb"
 

@@ -42,6 +42,7 @@ class CourseConfig:
 
     @classmethod
     def load(cls, root: Path = ROOT) -> CourseConfig:
+        """Read the course's ``_quarto.yml``; a missing or broken one is a `BuildError`."""
         path = root / "_quarto.yml"
         data = _yaml_file(path, root)
         if not isinstance(data, dict):

@@ -46,8 +46,9 @@ def pandoc_path() -> str:
 def to_ipynb(
     source: Source, lang: str, config: CourseConfig, root: Path = ROOT, answers: bool = False
 ) -> tuple[dict, list[Problem]]:
-    """Run pandoc with the filters on `source` for `lang`; return the notebook JSON
-    and the problems the filters reported.
+    """Run pandoc with the filters on `source` for `lang`.
+
+    Returns the notebook JSON and the problems the filters reported.
 
     With `answers`, every qna block keeps question and answer (unless a block
     says otherwise itself): the variant the website takes answer outputs from.

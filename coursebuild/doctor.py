@@ -40,6 +40,7 @@ class Item:
     required: bool = True
 
     def line(self, marks: tuple[str, str, str] = ("✓", "✗", "!")) -> str:
+        """Format the item as one report line: mark, name, detail, and the fix when it failed."""
         mark = marks[0] if self.ok else marks[1] if self.required else marks[2]
         text = f"{mark} {self.name}: {self.detail}"
         return text + (f" -> {self.fix}" if self.fix and not self.ok else "")
@@ -391,6 +392,7 @@ def run(root: Path = ROOT) -> list[Item]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run every check and print the report; exit status 1 when a required check fails."""
     parser = argparse.ArgumentParser(prog="course doctor", description=__doc__.split("\n")[0])
     parser.add_argument("--root", type=Path, default=ROOT, help="course folder (default: this one)")
     args = parser.parse_args(argv)

@@ -45,6 +45,7 @@ class Problem:
     warning: bool = False
 
     def __str__(self) -> str:
+        """Format as ``path:line: message`` (``warning:`` before survivable ones)."""
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {'warning: ' if self.warning else ''}{self.message}"
 
@@ -62,18 +63,22 @@ class BuildError(Exception):
 
     @property
     def path(self) -> str:
+        """Name the file of the first problem."""
         return self.problems[0].path
 
     @property
     def line(self) -> int | None:
+        """Return the line of the first problem, None when it has none."""
         return self.problems[0].line or None
 
     @property
     def message(self) -> str:
+        """Return the message of the first problem."""
         return self.problems[0].message
 
     @classmethod
     def of(cls, problems: Iterable[Problem]) -> BuildError:
+        """Make one error of several problems, sorted and without repeats."""
         found = sorted(set(problems))
         error = cls(found[0].path, found[0].line, found[0].message)
         error.problems = found

@@ -28,6 +28,7 @@ class ExecutionFailed(Exception):
         self.message = message
 
     def __str__(self) -> str:
+        """Return the message alone (the build adds the cell's place)."""
         return self.message
 
 

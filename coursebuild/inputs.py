@@ -71,8 +71,9 @@ def shared_sha1(
 
 
 def inputs_sha1(source: Source, variant: str, shared: str) -> str:
-    """Hash of one notebook's inputs: its session and every file it includes, its variant,
-    the shared hash.
+    """Hash one notebook's inputs.
+
+    They are its session and every file it includes, its variant, the shared hash.
     """
     digest = hashlib.sha1(f"{variant}\0{shared}\0".encode())
     digest.update(source.files_sha1.encode())

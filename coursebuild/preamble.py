@@ -1,5 +1,7 @@
-"""The first cells of every notebook: what it needs, where the other sessions are, and
-the helpers installed when missing.
+"""The first cells of every notebook.
+
+They say what it needs and where the other sessions are, and install the helpers
+when missing.
 
 Generated for every session, so no session types them:
 

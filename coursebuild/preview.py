@@ -309,6 +309,7 @@ class Preview:
         return inject(body, page.error, page.version, name)
 
     def index_html(self) -> str:
+        """Render the index page: every session with its last build's state."""
         items = []
         for name in self.sessions():
             page = self.pages.get(name) or Page(name)
@@ -460,6 +461,7 @@ def bind(port: int | None) -> socket.socket:
 
 
 async def serve(preview: Preview, sock: socket.socket, open_browser: bool) -> None:
+    """Serve `preview` on `sock` until cancelled, rebuilding on changes."""
     import uvicorn
 
     server: uvicorn.Server | None = None
@@ -494,6 +496,7 @@ def has_display() -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``./course preview``; return the exit status."""
     parser = argparse.ArgumentParser(prog="course preview", description=__doc__.split("\n")[0])
     add = parser.add_argument
     add("session", nargs="?", help="one session, e.g. 09-random-slopes (default: all)")

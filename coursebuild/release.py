@@ -43,10 +43,12 @@ def tag(root: Path = ROOT) -> str:
 
 
 def wheel_name(root: Path = ROOT) -> str:
+    """Return the file name of the helpers' wheel for this version."""
     return f"qm_helpers-{version(root)}-py3-none-any.whl"
 
 
 def r_tarball_name(root: Path = ROOT) -> str:
+    """Return the file name of the R helpers' source package for this version."""
     return f"{R_PACKAGE}_{version(root)}.tar.gz"
 
 
@@ -111,6 +113,7 @@ def _run(cmd: list[str], cwd: Path | None = None) -> None:
 
 
 def main(argv: list[str]) -> int:
+    """Build the wheel and the R package into `argv[0]` (default dist/); return the exit status."""
     out = Path(argv[0]) if argv else ROOT / "dist"
     try:
         files = [build_wheel(out), build_r_package(out)]

@@ -461,6 +461,7 @@ def output_path(page: Path, root: Path, out: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``python -m coursebuild.site``; return the exit status."""
     parser = argparse.ArgumentParser(
         prog="python -m coursebuild.site", description=__doc__.split("\n")[0]
     )

@@ -67,6 +67,7 @@ class Chunk:
 
     @property
     def label(self) -> str | None:
+        """Return the chunk's ``label`` option as text, or None when it has none."""
         label = self.options.get("label")
         return None if label is None else str(label)
 
@@ -88,10 +89,12 @@ class Source:
 
     @property
     def name(self) -> str:
+        """Name the session by its file name without ``.qmd``."""
         return self.path.stem
 
     @property
     def errors(self) -> list[Problem]:
+        """List the problems that stop the build (warnings left out)."""
         return [p for p in self.problems if not p.warning]
 
     @property
@@ -477,8 +480,9 @@ def _chunk(lines, start, end, info, languages, problems) -> Chunk | None:
 
 
 def _attributes(chunk: Chunk, shown: str) -> str:
-    """Pandoc attribute block for a chunk: its id, language and `cell` classes, its place,
-    its options as strings.
+    """Write the pandoc attribute block for a chunk.
+
+    It holds the chunk's id, language and `cell` classes, its place, its options as strings.
     """
     parts = [f"#{chunk.id}", f".{chunk.lang}", ".cell", f'data-source-line="{chunk.line}"']
     if chunk.file != shown:

@@ -460,8 +460,9 @@ def test_keep_must_be_declared():
 
 
 def quarto(fixture: Path, tmp_path: Path, metadata_file: Path = FIXTURES / "course.yml") -> str:
-    """Return the fixture through Quarto's own reader and Lua chain (main.lua, the
-    project's filters at pre-quarto), as coursebuild.site runs them; HTML.
+    """Render the fixture to HTML through Quarto's own reader and Lua chain.
+
+    That is main.lua with the project's filters at pre-quarto, as coursebuild.site runs them.
     """
     meta = yaml.safe_load(metadata_file.read_text(encoding="utf-8"))
     markdown = fixture.read_text(encoding="utf-8")

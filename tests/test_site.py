@@ -125,9 +125,11 @@ def test_engine_is_chosen_like_quarto():
 
 
 def test_knitr_cell_shape(tmp_path):
-    """What notebook-outputs relies on: under Quarto's knitr (eval off) each shown
-    chunk is one `.cell` div holding one ```{.<lang> .cell-code}``` block with the
-    chunk's code (no `#|` lines, no label), and include: false chunks are gone.
+    """Check what notebook-outputs relies on in Quarto's knitr output.
+
+    Under Quarto's knitr (eval off) each shown chunk is one `.cell` div holding one
+    ```{.<lang> .cell-code}``` block with the chunk's code (no `#|` lines, no label),
+    and include: false chunks are gone.
     """
     qmd = FIXTURE / "sessions" / "01-fixture.qmd"
     meta = site.page_metadata(qmd, ROOT, CONFIG)
@@ -147,8 +149,10 @@ def test_knitr_cell_shape(tmp_path):
 
 
 def test_render_needs_no_python_or_reticulate(tmp_path):
-    """The knitr step never calls Python (a `python`/`python3` first on PATH would
-    leave a mark), and without the knitr option knitr does want reticulate.
+    """Check that the knitr step never calls Python.
+
+    A `python`/`python3` first on PATH would leave a mark; without the knitr option
+    knitr does want reticulate.
     """
     qmd = FIXTURE / "sessions" / "01-fixture.qmd"
     meta = site.page_metadata(qmd, ROOT, CONFIG)
@@ -262,8 +266,9 @@ def test_missing_notebook_stops_the_render(tmp_path):
 
 
 def test_chunk_without_its_notebook_cell_is_reported(tmp_path, capsys):
-    """A chunk whose code no notebook cell has (notebook edited by hand) gets no
-    outputs and a warning naming the session; the page check then fails.
+    """Check a chunk whose code no notebook cell has (notebook edited by hand).
+
+    It gets no outputs and a warning naming the session; the page check then fails.
     """
     root = make_project(tmp_path)
     path = root / "notebooks" / "python" / "01-fixture.ipynb"
@@ -337,8 +342,9 @@ def url_of(base: str, probe_copy: Path) -> str:
 
 @needs_chromium
 def test_one_click_switches_every_panel_and_is_remembered(fixture_page, pages, tmp_path):
-    """Quarto's tabsets.js: one click on R shows R in every grouped tabset, and the
-    choice survives a reload and a move to another page (localStorage).
+    """Check Quarto's tabsets.js: one click on R shows R in every grouped tabset.
+
+    The choice survives a reload and a move to another page (localStorage).
     """
     copies = probe_pages(pages, fixture_page[2])
     other = next((copies[k] for k in copies if k.startswith("sessions/")), copies["index.qmd"])

@@ -62,8 +62,10 @@ def test_site_executes_no_code():
 
 
 def test_filter_order_is_read_from_quarto_yml():
-    """The build runs `_quarto.yml`'s filters in that order, then cells.lua; multicode
-    runs before qna (a qna block inside a language tab stays nested while tabs are read).
+    """Check the build runs `_quarto.yml`'s filters in that order, then cells.lua.
+
+    Multicode runs before qna (a qna block inside a language tab stays nested while
+    tabs are read).
     """
     from coursebuild.config import CourseConfig
 
