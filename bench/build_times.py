@@ -43,6 +43,8 @@ EXECUTION = re.compile(r"^Executed \d+ notebook\(s\) in (?P<s>[\d.]+) s\.$", re.
 
 @dataclass
 class Run:
+    """One timed build: wall and CPU time, and the notebooks it executed."""
+
     seconds: float
     cpu_seconds: float  # user + system, of the build and all it started
     executed: list[str]
@@ -71,7 +73,7 @@ def run_build(root: Path) -> Run:
 
 
 def session_text(n: int) -> str:
-    """A small generated session: prose, two chunks per language, every 4th an exercise."""
+    """Return a small generated session: prose, two chunks per language, every 4th an exercise."""
     text = f"""---
 title: "Generated session {n}"
 ---
@@ -120,6 +122,7 @@ print(max(values))
 
 
 def make_course(tmp: Path, generated: bool) -> Path:
+    """Copy the course's build parts into `tmp`, with a generated or this course's sessions."""
     root = tmp / ("generated" if generated else "course")
     root.mkdir()
     for name in SHARED + (() if generated else ("sessions",)):
@@ -133,6 +136,7 @@ def make_course(tmp: Path, generated: bool) -> Path:
 
 
 def bench(root: Path) -> tuple[list[tuple[str, Run]], str]:
+    """Time a clean, a no-op and a one-session rebuild; return the rows and the session touched."""
     sessions = sorted(p for p in (root / "sessions").glob("*.qmd") if not p.name.startswith("_"))
     clean = run_build(root)
     noop = run_build(root)
@@ -147,6 +151,7 @@ def bench(root: Path) -> tuple[list[tuple[str, Run]], str]:
 
 
 def report(label: str, rows: list[tuple[str, Run]], touched: str, outside_target: bool) -> bool:
+    """Print the rows under `label`; return whether every step met its target."""
     print(f"\n{label}")
     print(f"{'step':40} {'seconds':>8} {'kernels':>8} {'cpu':>6}  notebooks executed")
     for step, run in rows:
@@ -178,6 +183,7 @@ def report(label: str, rows: list[tuple[str, Run]], touched: str, outside_target
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; exit status 1 when a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--generated-only", action="store_true", help="leave out this course (slow)"

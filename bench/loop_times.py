@@ -42,6 +42,7 @@ BROKEN = SESSION.replace("#### R", "#### Julia")
 
 
 def setup_noop() -> float:
+    """Time a no-op ``./course setup`` (median of five), the cost of re-running it."""
     times = []
     for _ in range(5):
         start = time.perf_counter()
@@ -51,6 +52,7 @@ def setup_noop() -> float:
 
 
 def page(port: int) -> str:
+    """Fetch the preview's tiny page as text."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         conn.request("GET", "/90-tiny.html")
@@ -62,6 +64,7 @@ def page(port: int) -> str:
 
 
 def until(port: int, words: str, timeout: float = 300) -> float:
+    """Wait until the page served on `port` contains `words`; return the seconds it took."""
     start = time.perf_counter()
     while words not in page(port):
         if time.perf_counter() - start > timeout:
@@ -71,6 +74,7 @@ def until(port: int, words: str, timeout: float = 300) -> float:
 
 
 def preview_latency() -> tuple[float, float]:
+    """Time a save to its page and a broken save to the error page, in a throw-away course."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         shutil.copy(ROOT / "_quarto.yml", root)
@@ -100,6 +104,7 @@ def preview_latency() -> tuple[float, float]:
 
 
 def main() -> int:
+    """Print the loop times against their targets; exit status 1 when one is missed."""
     noop = setup_noop()
     executed, error = preview_latency()
     rows = [

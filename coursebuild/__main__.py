@@ -12,6 +12,7 @@ from .errors import BuildError
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``./course build`` (preview, doctor: their own parsers); return the exit status."""
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in ("preview", "doctor"):  # own parsers: their options pass through
         from importlib import import_module
@@ -50,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def new_session(root: Path, name: str, title: str) -> int:
+    """Create session `name` titled `title` from the template; return the exit status."""
     from .newsession import NewSessionError, create
 
     try:

@@ -47,6 +47,7 @@ class Job:
 
     @property
     def name(self) -> str:
+        """Name the job as the build log shows it: ``<lang>/<notebook stem>``."""
         return f"{self.lang}/{self.output.name.removesuffix('.ipynb')}"
 
 
@@ -63,12 +64,13 @@ def sessions(root: Path = ROOT, names: Iterable[str] = ()) -> list[Path]:
 
 
 def output_path(session: Path, lang: str, root: Path = ROOT, variant: str = "") -> Path:
+    """Return where the notebook of `session` for `lang` (and `variant`) is written."""
     suffix = f".{variant}" if variant else ""
     return root / "notebooks" / lang / f"{session.stem}{suffix}.ipynb"
 
 
 def shown(path: Path, root: Path) -> str:
-    """A path as messages and notebooks name it: relative to the course, with '/'."""
+    """Return a path as messages and notebooks name it: relative to the course, with '/'."""
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
@@ -87,7 +89,7 @@ def jobs_of(
     root: Path = ROOT,
     outline: preamble.Outline = (),
 ) -> list[Job]:
-    """The notebooks a session makes: one per language it uses, per variant."""
+    """Return the notebooks a session makes: one per language it uses, per variant."""
     variants = ["", ANSWERS] if "qna" in src.divs else [""]
     return [
         Job(
@@ -126,7 +128,7 @@ def plan(
     force: bool = False,
     config: CourseConfig | None = None,
 ) -> list[Job]:
-    """The notebooks whose recorded inputs hash differs from their inputs now."""
+    """Return the notebooks whose recorded inputs hash differs from their inputs now."""
     return [
         job
         for job in targets(root, names, config)
@@ -135,7 +137,7 @@ def plan(
 
 
 def recorded_inputs(path: Path) -> str | None:
-    """The inputs hash a built notebook records, or None if there is none."""
+    """Return the inputs hash a built notebook records, or None if there is none."""
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))["metadata"]
         return meta["coursebuild"]["inputs_sha1"]
@@ -146,7 +148,7 @@ def recorded_inputs(path: Path) -> str | None:
 def unexecuted(
     session: Path, lang: str, root: Path = ROOT, inputs: str | None = None, variant: str = ""
 ) -> dict:
-    """The notebook for `lang` before execution; `BuildError` lists the session's errors."""
+    """Return the notebook for `lang` before execution; `BuildError` lists the session's errors."""
     config = CourseConfig.load(root)
     src = load_session(session, config, root)
     if inputs is None:
@@ -160,7 +162,7 @@ def unexecuted(
 
 
 def _convert(job: Job, config: CourseConfig, root: Path) -> tuple[dict, list[Problem]]:
-    """The unexecuted notebook of a job, and the problems the filters reported."""
+    """Return the unexecuted notebook of a job, and the problems the filters reported."""
     from . import convert, notebook
 
     src = job.source
@@ -296,7 +298,8 @@ def _run(ready: list[tuple[Job, dict]], root: Path, jobs: int, log: Callable[[st
             try:
                 executed, seconds = future.result()
             except execute.ExecutionFailed as exc:
-                chunk = next((c for c in job.source.chunks if c.id == exc.cell), None)
+                chunks = job.source.chunks if job.source is not None else []
+                chunk = next((c for c in chunks if c.id == exc.cell), None)
                 where = f"{chunk.file}:{chunk.line}" if chunk else shown(job.session, root)
                 cell = f" in cell '{exc.cell}'" if exc.cell else ""
                 log(f"[{done}/{len(ready)}] {job.name}: FAILED{cell}\n  {where}: {exc.message}")

@@ -42,6 +42,7 @@ class CourseConfig:
 
     @classmethod
     def load(cls, root: Path = ROOT) -> CourseConfig:
+        """Read the course's ``_quarto.yml``; a missing or broken one is a `BuildError`."""
         path = root / "_quarto.yml"
         data = _yaml_file(path, root)
         if not isinstance(data, dict):
@@ -75,7 +76,7 @@ class CourseConfig:
 
 
 def _yaml_file(path: Path, root: Path) -> object:
-    """A YAML file's content; a syntax error names the file and line."""
+    """Return a YAML file's content; a syntax error names the file and line."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

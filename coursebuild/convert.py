@@ -37,7 +37,7 @@ PROBLEM = re.compile(
 
 @cache
 def pandoc_path() -> str:
-    """The pandoc 3 binary shipped inside pypandoc-binary."""
+    """Return the pandoc 3 binary shipped inside pypandoc-binary."""
     import pypandoc
 
     return pypandoc.get_pandoc_path()
@@ -46,8 +46,9 @@ def pandoc_path() -> str:
 def to_ipynb(
     source: Source, lang: str, config: CourseConfig, root: Path = ROOT, answers: bool = False
 ) -> tuple[dict, list[Problem]]:
-    """Run pandoc with the filters on `source` for `lang`; return the notebook JSON
-    and the problems the filters reported.
+    """Run pandoc with the filters on `source` for `lang`.
+
+    Returns the notebook JSON and the problems the filters reported.
 
     With `answers`, every qna block keeps question and answer (unless a block
     says otherwise itself): the variant the website takes answer outputs from.
@@ -87,7 +88,7 @@ def to_ipynb(
 
 
 def problems_in(stderr: str, shown: str) -> list[Problem]:
-    """The problems the filters reported on stderr, as `Problem`s."""
+    """Return the problems the filters reported on stderr, as `Problem`s."""
     found = []
     for match in PROBLEM.finditer(stderr):
         found.append(

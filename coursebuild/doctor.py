@@ -40,6 +40,7 @@ class Item:
     required: bool = True
 
     def line(self, marks: tuple[str, str, str] = ("✓", "✗", "!")) -> str:
+        """Format the item as one report line: mark, name, detail, and the fix when it failed."""
         mark = marks[0] if self.ok else marks[1] if self.required else marks[2]
         text = f"{mark} {self.name}: {self.detail}"
         return text + (f" -> {self.fix}" if self.fix and not self.ok else "")
@@ -49,7 +50,7 @@ class Item:
 
 
 def python_env(root: Path) -> Iterator[Item]:
-    """The interpreter and the project's own .venv."""
+    """Check the interpreter and the project's own .venv."""
     version = ".".join(map(str, sys.version_info[:3]))
     yield Item(
         "Python",
@@ -96,14 +97,14 @@ def python_pins(root: Path) -> Iterator[Item]:
 
 
 def project(root: Path) -> Iterator[Item]:
-    """This checkout's helpers and coursebuild, installed editable into the environment."""
+    """Check this checkout's helpers and coursebuild, installed editable into the environment."""
     try:
         import coursebuild
         import helpers
     except ImportError as exc:
         yield Item("project", False, f"cannot import it: {exc}", SETUP)
         return
-    homes = {Path(m.__file__).resolve().parent.parent for m in (helpers, coursebuild)}
+    homes = {Path(m.__file__).resolve().parent.parent for m in (helpers, coursebuild) if m.__file__}
     yield Item(
         "project",
         homes == {root.resolve()},
@@ -123,7 +124,7 @@ def _requirements(root: Path) -> dict[str, str]:
 
 
 def pandoc(root: Path) -> Iterator[Item]:
-    """pandoc 3 from pypandoc-binary (Debian's pandoc 2 lacks what the filters use)."""
+    """Pandoc 3 from pypandoc-binary (Debian's pandoc 2 lacks what the filters use)."""
     fix = f"{SETUP}  (pypandoc-binary in requirements.txt ships pandoc 3)"
     try:
         import pypandoc
@@ -134,12 +135,12 @@ def pandoc(root: Path) -> Iterator[Item]:
     except Exception as exc:  # not installed, binary missing or not runnable
         yield Item("pandoc", False, f"pypandoc-binary's pandoc not usable ({exc})", fix)
         return
-    major = int(re.match(r"\d+", version).group(0)) if re.match(r"\d+", version) else 0
+    major = int(m.group(0)) if (m := re.match(r"\d+", version)) else 0
     yield Item("pandoc", major >= 3, f"{version} ({path})", fix)
 
 
 def kernels(root: Path) -> Iterator[Item]:
-    """The Jupyter kernels the build runs: python3 and ir, registered inside .venv."""
+    """Check the Jupyter kernels the build runs: python3 and ir, registered inside .venv."""
     try:
         from jupyter_client.kernelspec import KernelSpecManager
 
@@ -222,7 +223,7 @@ def r_packages(root: Path) -> Iterator[Item]:
 
 
 def debian_packages(root: Path) -> Iterator[Item]:
-    """The Debian packages tools/apt-packages.txt lists (on Debian/Ubuntu only)."""
+    """Check the Debian packages tools/apt-packages.txt lists (on Debian/Ubuntu only)."""
     listed = root / "tools" / "apt-packages.txt"
     if not listed.exists() or shutil.which("dpkg-query") is None:
         return
@@ -273,7 +274,7 @@ def quarto(root: Path) -> Iterator[Item]:
 
 
 def chromium(root: Path) -> Iterator[Item]:
-    """A headless Chromium for the page tests."""
+    """Check a headless Chromium for the page tests."""
     found = next((shutil.which(b) for b in BROWSERS if shutil.which(b)), None)
     yield Item(
         "Chromium",
@@ -317,7 +318,7 @@ def data(root: Path) -> Iterator[Item]:
 
 
 def data_folder() -> Path:
-    """The cache the sessions read: QM_DATA_DIR, else the helpers' default cache folder."""
+    """Check the cache the sessions read: QM_DATA_DIR, else the helpers' default cache folder."""
     if os.environ.get("QM_DATA_DIR"):
         return Path(os.environ["QM_DATA_DIR"])
     try:
@@ -381,7 +382,7 @@ CHECKS: tuple[Callable[[Path], Iterator[Item]], ...] = (
 
 def run(root: Path = ROOT) -> list[Item]:
     """Every check's items, in report order."""
-    items = []
+    items: list[Item] = []
     for check in CHECKS:
         try:
             items.extend(check(root))
@@ -391,6 +392,7 @@ def run(root: Path = ROOT) -> list[Item]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run every check and print the report; exit status 1 when a required check fails."""
     parser = argparse.ArgumentParser(prog="course doctor", description=__doc__.split("\n")[0])
     parser.add_argument("--root", type=Path, default=ROOT, help="course folder (default: this one)")
     args = parser.parse_args(argv)

@@ -19,7 +19,7 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def load_yaml(text: str) -> object:
     """`yaml.safe_load`, with libyaml when available (same errors, with marks)."""
-    return yaml.load(text, Loader=_LOADER)  # noqa: S506 (a safe loader)
+    return yaml.load(text, Loader=_LOADER)  # a safe loader (see _LOADER)
 
 
 @dataclass(frozen=True, order=True)
@@ -45,6 +45,7 @@ class Problem:
     warning: bool = False
 
     def __str__(self) -> str:
+        """Format as ``path:line: message`` (``warning:`` before survivable ones)."""
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {'warning: ' if self.warning else ''}{self.message}"
 
@@ -62,18 +63,22 @@ class BuildError(Exception):
 
     @property
     def path(self) -> str:
+        """Name the file of the first problem."""
         return self.problems[0].path
 
     @property
     def line(self) -> int | None:
+        """Return the line of the first problem, None when it has none."""
         return self.problems[0].line or None
 
     @property
     def message(self) -> str:
+        """Return the message of the first problem."""
         return self.problems[0].message
 
     @classmethod
     def of(cls, problems: Iterable[Problem]) -> BuildError:
+        """Make one error of several problems, sorted and without repeats."""
         found = sorted(set(problems))
         error = cls(found[0].path, found[0].line, found[0].message)
         error.problems = found

@@ -28,6 +28,7 @@ class ExecutionFailed(Exception):
         self.message = message
 
     def __str__(self) -> str:
+        """Return the message alone (the build adds the cell's place)."""
         return self.message
 
 
@@ -52,7 +53,7 @@ def run(notebook: dict, lang: str, cwd: Path, timeout: int = 600) -> dict:
         except PapermillExecutionError as exc:
             executed = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
             failed = _unexpected_errors(executed) if executed else [exc.cell_index]
-            if failed:
+            if failed or executed is None:  # no output notebook: failed holds papermill's cell
                 # Index into our own cells: papermill's output gains an error banner on top.
                 cells = notebook.get("cells", [])
                 index = failed[0] if executed is None else _our_index(executed, failed[0])
@@ -81,7 +82,7 @@ def _unexpected_errors(notebook: dict) -> list[int]:
 
 
 def _our_index(executed: dict, index: int) -> int:
-    """The index a cell of papermill's output had in the notebook we gave it."""
+    """Return the index a cell of papermill's output had in the notebook we gave it."""
     return index - sum(1 for c in executed["cells"][:index] if _papermill_banner(c))
 
 

@@ -37,7 +37,7 @@ def declared(root: Path, config: dict | None = None) -> list[str]:
 
 
 def lua_files(root: Path, name: str) -> list[str]:
-    """The Lua files (relative to `root`) behind one ``filters:`` name."""
+    """Return the Lua files (relative to `root`) behind one ``filters:`` name."""
     if name.endswith(".lua"):
         if not (root / name).exists():
             raise BuildError(root / "_quarto.yml", None, f"filter {name} does not exist")
@@ -56,7 +56,7 @@ def lua_files(root: Path, name: str) -> list[str]:
 
 
 def notebook_filters(root: Path, config: dict | None = None) -> tuple[str, ...]:
-    """The notebook build's filters: `_quarto.yml`'s list (without ``quarto``), then cells."""
+    """List the notebook build's filters: `_quarto.yml`'s (without ``quarto``), then cells."""
     names = declared(root, config)
     files = [f for name in names if name != "quarto" for f in lua_files(root, name)]
     return (*files, NOTEBOOK_ONLY)

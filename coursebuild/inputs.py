@@ -46,7 +46,7 @@ SHARED_INPUTS = (
 
 
 def shared_files(root: Path = ROOT) -> list[Path]:
-    """The shared input files that exist, in a stable order."""
+    """Return the shared input files that exist, in a stable order."""
     found: set[Path] = set()
     for pattern in SHARED_INPUTS:
         found.update(p for p in root.glob(pattern) if p.is_file() and "__pycache__" not in p.parts)
@@ -71,8 +71,10 @@ def shared_sha1(
 
 
 def inputs_sha1(source: Source, variant: str, shared: str) -> str:
-    """Hash of one notebook's inputs: its session and every file it includes, its variant,
-    the shared hash."""
+    """Hash one notebook's inputs.
+
+    They are its session and every file it includes, its variant, the shared hash.
+    """
     digest = hashlib.sha1(f"{variant}\0{shared}\0".encode())
     digest.update(source.files_sha1.encode())
     return digest.hexdigest()

@@ -48,7 +48,7 @@ def finish(
             cells.append(_markdown(text))
     cells = preamble.add(source, lang, cells, config, outline)  # title, needs, install
     _number_markdown_ids(cells)
-    build = {
+    build: dict[str, object] = {
         "inputs_sha1": inputs_sha1,
         "language": lang,
         "source": shown,
@@ -77,7 +77,7 @@ def dumps(notebook: dict) -> str:
 
 
 def _code(cell_id: str, text: str, tags: list[str]) -> dict:
-    """A code cell; its tags come from filters/cells.lua (the chunk options' mapping)."""
+    """Return a code cell; its tags come from filters/cells.lua (the chunk options' mapping)."""
     metadata: dict = {}
     if "setup" in tags:  # include: false
         metadata["jupyter"] = {"source_hidden": True}

@@ -61,6 +61,7 @@ def r_packages(root: Path = ROOT) -> set[str]:
 
 
 def r_base_packages() -> set[str]:
+    """List R's base packages: they ship with R, so renv.lock need not pin them."""
     return {
         "base", "compiler", "datasets", "graphics", "grDevices", "grid", "methods",
         "parallel", "splines", "stats", "stats4", "tcltk", "tools", "utils",
@@ -79,10 +80,12 @@ def pinned_requirements(root: Path = ROOT) -> dict[str, str]:
 
 
 def distribution(module: str) -> str:
+    """Return the pip distribution that provides `module`, normalised for comparison."""
     return DISTRIBUTION.get(module, module).lower().replace("_", "-")
 
 
 def locked_r(root: Path = ROOT) -> dict[str, str]:
+    """Read renv.lock's pinned R package versions by name."""
     lock = json.loads((root / "renv.lock").read_text())
     return {name: entry["Version"] for name, entry in lock["Packages"].items()}
 

@@ -1,5 +1,7 @@
-"""The first cells of every notebook: what it needs, where the other sessions are, and
-the helpers installed when missing.
+"""The first cells of every notebook.
+
+They say what it needs and where the other sessions are, and install the helpers
+when missing.
 
 Generated for every session, so no session types them:
 
@@ -95,7 +97,7 @@ def add(
 def first_cells(
     source: Source, lang: str, config: CourseConfig | None = None, outline: Outline | None = None
 ) -> list[dict]:
-    """The generated cells that open `source`'s notebook for `lang`.
+    """Return the generated cells that open `source`'s notebook for `lang`.
 
     `config` and `outline` as the build loaded them; read here when not given.
     """
@@ -139,7 +141,7 @@ def outline(root: Path) -> str:
 
 
 def read_outline(root: Path, config: CourseConfig | None = None) -> Outline:
-    """The outline, reading every session (the build passes the sessions it read)."""
+    """Read every session's title into the outline (the build passes what it read)."""
     config = config or CourseConfig.load(root)
     paths = sorted(p for p in (root / "sessions").glob("*.qmd") if not p.name.startswith("_"))
     return outline_of(
@@ -151,7 +153,7 @@ def read_outline(root: Path, config: CourseConfig | None = None) -> Outline:
 
 
 def outline_of(sources: Iterable[Source]) -> Outline:
-    """The outline of sessions already read (the build reads each session once)."""
+    """Return the outline of sessions already read (the build reads each session once)."""
     ordered = sorted(sources, key=lambda s: s.path.name)
     return tuple((s.path.stem, str(s.meta.get("title") or s.path.stem)) for s in ordered)
 
@@ -194,7 +196,7 @@ class _Links:
 
 def _cell(kind: str, text: str, cell_id: str | None = None) -> dict:
     lines = text.split("\n")
-    cell = {
+    cell: dict = {
         "cell_type": kind,
         "id": cell_id or "md-" + hashlib.sha1(text.encode()).hexdigest()[:10],
         "metadata": {},

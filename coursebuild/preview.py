@@ -213,6 +213,10 @@ class Preview:
         loop = asyncio.get_running_loop()
         done = loop.create_future()
 
+        def finish(error: Exception | None) -> None:
+            if not done.done():
+                done.set_result(error)
+
         def work() -> None:
             try:
                 self.refresh(names)
@@ -220,7 +224,7 @@ class Preview:
             except Exception as exc:  # reported, and the preview goes on
                 error = exc
             with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(lambda: done.done() or done.set_result(error))
+                loop.call_soon_threadsafe(finish, error)
 
         self._thread = threading.Thread(target=work, daemon=True, name="preview-build")
         self._thread.start()
@@ -288,7 +292,7 @@ class Preview:
     # ------------------------------------------------------------------ pages
 
     def page_html(self, name: str) -> str | None:
-        """The page as served: last good render, error banner on top, reload script."""
+        """Return the page as served: last good render, error banner on top, reload script."""
         page = self.pages.get(name)
         if page is None:
             return None
@@ -305,6 +309,7 @@ class Preview:
         return inject(body, page.error, page.version, name)
 
     def index_html(self) -> str:
+        """Render the index page: every session with its last build's state."""
         items = []
         for name in self.sessions():
             page = self.pages.get(name) or Page(name)
@@ -397,7 +402,7 @@ def inject(page: str, error: str, version: int, name: str) -> str:
 
 
 def make_app(preview: Preview, should_stop: Callable[[], bool]):
-    """The Starlette application: index, pages, events, and the page's own files."""
+    """Return the Starlette application: index, pages, events, and the page's own files."""
     from starlette.applications import Starlette
     from starlette.responses import HTMLResponse, Response, StreamingResponse
     from starlette.routing import Mount, Route
@@ -438,7 +443,7 @@ def make_app(preview: Preview, should_stop: Callable[[], bool]):
 
 
 def bind(port: int | None) -> socket.socket:
-    """A listening-ready socket on 127.0.0.1 (loopback only).
+    """Return a listening-ready socket on 127.0.0.1 (loopback only).
 
     An explicit port must be free (0: any free port); by default `DEFAULT_PORT`,
     else any free port.
@@ -456,6 +461,7 @@ def bind(port: int | None) -> socket.socket:
 
 
 async def serve(preview: Preview, sock: socket.socket, open_browser: bool) -> None:
+    """Serve `preview` on `sock` until cancelled, rebuilding on changes."""
     import uvicorn
 
     server: uvicorn.Server | None = None
@@ -490,6 +496,7 @@ def has_display() -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``./course preview``; return the exit status."""
     parser = argparse.ArgumentParser(prog="course preview", description=__doc__.split("\n")[0])
     add = parser.add_argument
     add("session", nargs="?", help="one session, e.g. 09-random-slopes (default: all)")

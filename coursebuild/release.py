@@ -29,7 +29,7 @@ IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build", 
 
 
 def version(root: Path = ROOT) -> str:
-    """The helpers' version: ``[project] version`` in helpers/pyproject.toml."""
+    """Return the helpers' version: ``[project] version`` in helpers/pyproject.toml."""
     path = root / "helpers" / "pyproject.toml"
     try:
         return str(tomllib.loads(path.read_text(encoding="utf-8"))["project"]["version"])
@@ -38,15 +38,17 @@ def version(root: Path = ROOT) -> str:
 
 
 def tag(root: Path = ROOT) -> str:
-    """The git tag (and GitHub release) the notebooks install the helpers from."""
+    """Return the git tag (and GitHub release) the notebooks install the helpers from."""
     return f"helpers-v{version(root)}"
 
 
 def wheel_name(root: Path = ROOT) -> str:
+    """Return the file name of the helpers' wheel for this version."""
     return f"qm_helpers-{version(root)}-py3-none-any.whl"
 
 
 def r_tarball_name(root: Path = ROOT) -> str:
+    """Return the file name of the R helpers' source package for this version."""
     return f"{R_PACKAGE}_{version(root)}.tar.gz"
 
 
@@ -111,6 +113,7 @@ def _run(cmd: list[str], cwd: Path | None = None) -> None:
 
 
 def main(argv: list[str]) -> int:
+    """Build the wheel and the R package into `argv[0]` (default dist/); return the exit status."""
     out = Path(argv[0]) if argv else ROOT / "dist"
     try:
         files = [build_wheel(out), build_r_package(out)]

@@ -134,7 +134,7 @@ def load_config(root: Path = ROOT) -> dict:
 
 
 def front_matter(path: Path) -> tuple[dict, int]:
-    """A page's YAML front matter and the number of lines it takes."""
+    """Return a page's YAML front matter and the number of lines it takes."""
     text = path.read_text(encoding="utf-8")
     found = re.match(r"---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(\n|$)", text, re.S)
     if not found:
@@ -174,7 +174,7 @@ def page_metadata(qmd: Path, root: Path, config: dict) -> dict:
             meta = merge(meta, yaml.safe_load(extra.read_text(encoding="utf-8")) or {})
     page, _ = front_matter(qmd)
     meta = merge(meta, {k: v for k, v in page.items() if k != "format"})
-    html = {}
+    html: dict = {}
     for source in (config, page):
         fmt = source.get("format") or {}
         if isinstance(fmt, dict) and isinstance(fmt.get("html"), dict):
@@ -185,7 +185,7 @@ def page_metadata(qmd: Path, root: Path, config: dict) -> dict:
 
 
 def engine_of(qmd: Path, meta: dict) -> str:
-    """The engine Quarto picks: front matter `engine:`, else knitr for `{r}` chunks."""
+    """Return the engine Quarto picks: front matter `engine:`, else knitr for `{r}` chunks."""
     page, _ = front_matter(qmd)
     if page.get("engine"):
         return str(page["engine"])
@@ -251,7 +251,7 @@ def knit(qmd: Path, meta: dict, share: Path, tmp: Path) -> str:
 
 
 def filter_params(qmd: Path, root: Path, share: Path, engine: str, tmp: Path) -> dict:
-    """What Quarto passes its Lua filters in QUARTO_FILTER_PARAMS."""
+    """Return what Quarto passes its Lua filters in QUARTO_FILTER_PARAMS."""
     names = project_filters.declared(root)
     if "quarto" not in names:
         names.append("quarto")  # Quarto's own filters run after any listed filter
@@ -349,7 +349,7 @@ def lua_step(
 
 
 def node_modules(root: Path) -> Path:
-    """The npm packages (Bootstrap): the project's, else this checkout's own.
+    """Return the npm packages' folder (Bootstrap): the project's, else this checkout's.
 
     They are the renderer's, not the course's: a scratch course (a test's, a new
     instructor's copy) renders with the ones installed beside coursebuild.
@@ -390,7 +390,7 @@ def copy_css(meta: dict, qmd: Path, root: Path, out_dir: Path) -> list[str]:
 
 
 def head_and_tail(libs: str, share: Path, css: list[str]) -> tuple[str, str]:
-    """The <head> additions and the scripts at the end of <body>.
+    """Return the <head> additions and the scripts at the end of <body>.
 
     Quarto's tabsets.js is an ES module; it goes inline (unchanged, then
     ``init()``) so the page also works opened as a file, where browsers
@@ -447,7 +447,7 @@ def render_page(qmd: Path, out_html: Path, root: Path = ROOT) -> Path:
 
 
 def site_pages(root: Path = ROOT) -> list[Path]:
-    """The pages `_quarto.yml`'s ``project: render:`` lists (no ``_`` partials)."""
+    """Return the pages `_quarto.yml`'s ``project: render:`` lists (no ``_`` partials)."""
     pages: list[Path] = []
     for pattern in (load_config(root).get("project") or {}).get("render") or []:
         for page in sorted(root.glob(pattern)):
@@ -471,6 +471,7 @@ def output_path(page: Path, root: Path, out: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``python -m coursebuild.site``; return the exit status."""
     parser = argparse.ArgumentParser(
         prog="python -m coursebuild.site", description=__doc__.split("\n")[0]
     )

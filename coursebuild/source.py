@@ -67,6 +67,7 @@ class Chunk:
 
     @property
     def label(self) -> str | None:
+        """Return the chunk's ``label`` option as text, or None when it has none."""
         label = self.options.get("label")
         return None if label is None else str(label)
 
@@ -88,10 +89,12 @@ class Source:
 
     @property
     def name(self) -> str:
+        """Name the session by its file name without ``.qmd``."""
         return self.path.stem
 
     @property
     def errors(self) -> list[Problem]:
+        """List the problems that stop the build (warnings left out)."""
         return [p for p in self.problems if not p.warning]
 
     @property
@@ -103,7 +106,7 @@ class Source:
         return digest.hexdigest()
 
     def languages(self, declared: tuple[str, ...]) -> tuple[str, ...]:
-        """The declared languages this session has chunks in, in course order."""
+        """Return the declared languages this session has chunks in, in course order."""
         used = {c.lang for c in self.chunks}
         return tuple(lang for lang in declared if lang in used)
 
@@ -192,7 +195,7 @@ def _decode(path: Path, shown: str, problems: list[Problem], files: dict) -> str
 
 
 def _expand_includes(text, path, shown, problems, files, stack) -> list[_Line]:
-    """The file's lines with every ``{{< include >}}`` outside code replaced, recursively."""
+    """Return the file's lines with every ``{{< include >}}`` outside code replaced, recursively."""
     out: list[_Line] = []
     raw = text.splitlines()
     fence_end = -1
@@ -233,7 +236,7 @@ def _expand_includes(text, path, shown, problems, files, stack) -> list[_Line]:
 
 
 def _join(shown: str, relative: str) -> str:
-    """The shown name of `relative` (a path written in file `shown`), normalised."""
+    """Return the shown name of `relative` (a path written in file `shown`), normalised."""
     parts: list[str] = []
     for part in (PurePosixPath(shown).parent / relative).parts:
         if part == ".." and parts and parts[-1] != "..":
@@ -352,7 +355,7 @@ def _parse(lines, shown, languages, problems, shortcodes, path) -> Source:
 
 
 def cell_id(lang: str, code: str, label: str | None = None) -> str:
-    """A chunk's cell id before numbering repeats: its label, else ``<lang>-<sha1(code)[:10]>``.
+    """Name a chunk's cell before numbering repeats: its label, else ``<lang>-<sha1(code)[:10]>``.
 
     `code` is the chunk's text without its ``#|`` lines, trailing white space
     stripped (as `Chunk.code` holds it).
@@ -417,7 +420,7 @@ def _fence_end(lines: list[str], start: int, fence: str) -> int:
 
 
 def _chunk(lines, start, end, info, languages, problems) -> Chunk | None:
-    """The chunk fenced at `start`..`end`, or None (with a problem) if it cannot be one."""
+    """Return the chunk fenced at `start`..`end`, or None (with a problem) if it cannot be one."""
     lang = info.group("lang").lower()
     here = lines[start]
     if lang not in languages:
@@ -448,19 +451,20 @@ def _chunk(lines, start, end, info, languages, problems) -> Chunk | None:
         k += 1
     options: dict = {}
     if option_lines:
+        loaded: object = {}
         try:
-            options = load_yaml("\n".join(option_lines)) or {}
+            loaded = load_yaml("\n".join(option_lines)) or {}
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             at = here.line + 1 + (mark.line if mark is not None else 0)
             problem = getattr(exc, "problem", None) or str(exc)
             problems.append(Problem(here.file, at, f"chunk options are not valid YAML: {problem}"))
-            options = {}
-        if not isinstance(options, dict):
+        if isinstance(loaded, dict):
+            options = loaded
+        else:
             problems.append(
                 Problem(here.file, here.line + 1, "chunk options must be '#| key: value' lines")
             )
-            options = {}
     label = options.get("label")
     if label is not None and not LABEL_OK.match(str(label)):
         problems.append(
@@ -476,8 +480,10 @@ def _chunk(lines, start, end, info, languages, problems) -> Chunk | None:
 
 
 def _attributes(chunk: Chunk, shown: str) -> str:
-    """Pandoc attribute block for a chunk: its id, language and `cell` classes, its place,
-    its options as strings."""
+    """Write the pandoc attribute block for a chunk.
+
+    It holds the chunk's id, language and `cell` classes, its place, its options as strings.
+    """
     parts = [f"#{chunk.id}", f".{chunk.lang}", ".cell", f'data-source-line="{chunk.line}"']
     if chunk.file != shown:
         parts.append(f'data-source-file="{chunk.file}"')
@@ -501,7 +507,7 @@ def _div_classes(attr: str) -> set[str]:
 
 
 def _div_attr(opener: re.Match, here: _Line, shown: str) -> str:
-    """The div's attributes with `data-source-line` (and the file, if included) added."""
+    """Return the div's attributes with `data-source-line` (and the file, if included) added."""
     place = f'data-source-line="{here.line}"'
     if here.file != shown:
         place += f' data-source-file="{here.file}"'
@@ -512,7 +518,7 @@ def _div_attr(opener: re.Match, here: _Line, shown: str) -> str:
 
 
 def _prose(here: _Line, meta, shortcodes, path, problems) -> str:
-    """A prose line with shortcodes expanded and missing images replaced by their text."""
+    """Return a prose line with shortcodes expanded and missing images replaced by their text."""
     text = here.text
     if "{{<" in text and shortcodes is not None:
         variables, config = shortcodes

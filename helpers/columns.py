@@ -12,7 +12,8 @@ __all__ = ["MissingColumnsError", "require_columns"]
 class MissingColumnsError(KeyError):
     """A table lacks columns a helper needs; the message lists missing and existing ones."""
 
-    def __str__(self) -> str:  # KeyError would show the message quoted on one line
+    def __str__(self) -> str:
+        """Return the message as written: KeyError would show it quoted on one line."""
         return str(self.args[0]) if self.args else ""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from functools import cache
+from typing import Any
 
 import pandas as pd
 
@@ -28,7 +29,7 @@ _DERIVED = {
 def _dictionary() -> dict[str, list[str]]:
     entries: dict[str, list[str]] = {}
 
-    def add(key: object, text: object, source: str) -> None:
+    def add(key: Any, text: Any, source: str) -> None:  # spreadsheet cells
         if pd.isna(key) or pd.isna(text):
             return
         entries.setdefault(str(key).strip(), []).append(f"{str(text).strip()} ({source})")

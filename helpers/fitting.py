@@ -66,7 +66,7 @@ def lme4_or_none() -> Any:
 
 
 def lme4_available() -> bool:
-    """True when rpy2, pymer4 and R's lme4 load (the pymer4 cross-checks can run)."""
+    """Tell whether rpy2, pymer4 and R's lme4 load (the pymer4 cross-checks can run)."""
     return lme4_or_none() is not None
 
 

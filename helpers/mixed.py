@@ -110,7 +110,7 @@ def _terms(model: Any) -> list[_Term]:
 
 
 def _sm_has_intercept(sm: MixedLMResults) -> bool:
-    """True when the first ``exog_re`` column is the group's random intercept."""
+    """Tell whether the first ``exog_re`` column is the group's random intercept."""
     if not sm.model.k_re:
         return False
     exog_re = np.asarray(sm.model.exog_re)
@@ -377,7 +377,7 @@ def random_effects(model: Any) -> pd.DataFrame:
 
 
 def _linear_predictors(model: Any, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(fixed, conditional) linear predictors on the model's (log) scale."""
+    """Return the (fixed, conditional) linear predictors on the model's (log) scale."""
     kind = _check_model(model)
     if kind == "statsmodels":
         sm = _statsmodels(model)
@@ -465,6 +465,7 @@ def predictions(model: Any, data: pd.DataFrame, *, log_outcome: bool = True) -> 
 def _coefficients(model: Any) -> pd.Series:
     if _check_model(model) == "statsmodels":
         sm = _statsmodels(model)
+        assert sm is not None  # what _check_model found
         return pd.Series(np.asarray(sm.fe_params), index=sm.model.exog_names)
     return model.coefs["Estimate"]
 
@@ -574,7 +575,7 @@ def gain_table(
     *,
     valid_ranges: dict[str, tuple[float, float]] | None = None,
 ) -> pd.DataFrame:
-    """The "+k points" table: for each predictor alone, the change that gives ``gain``.
+    """Return the "+k points" table: for each predictor alone, the change that gives ``gain``.
 
     Calls :func:`required_change` once per predictor; a refused change (it would leave
     the predictor's valid range) is kept as a row with NaN and the reason in ``note``.
@@ -668,6 +669,7 @@ def fixed_effects_se(model: Any) -> pd.Series:
     if _check_model(model) == "pymer4":
         return model.coefs["SE"].astype(float)
     sm = _statsmodels(model)
+    assert sm is not None  # not pymer4, so _check_model found statsmodels
     hessian = sm.model.hessian(sm.params_object)
     hessian = hessian[0] if isinstance(hessian, tuple) else hessian
     k = sm.model.k_fe
@@ -746,7 +748,7 @@ def reml_lrt(
 
 
 def verdict(p: float, alpha: float = 0.05) -> str:
-    """The word the session's prose uses for a test: "supported" or "not supported".
+    """Return the word the session's prose uses for a test: "supported" or "not supported".
 
     Examples
     --------
@@ -1017,6 +1019,7 @@ def r2_nakagawa(model: Any) -> dict[str, float]:
     kind = _check_model(model)
     if kind == "statsmodels":
         sm = _statsmodels(model)
+        assert sm is not None  # what _check_model found
         fixed = np.asarray(sm.model.exog) @ np.asarray(sm.fe_params)
     else:
         fixed = _r_call(

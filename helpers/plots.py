@@ -304,7 +304,7 @@ def _repel(texts: Sequence[Annotation], ax: Axes, *, pad: float = 1.5, steps: in
     if len(texts) < 2:
         return
     fig = ax.figure
-    renderer = fig.canvas.get_renderer()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg-based canvases have it
     to_points = 72.0 / fig.dpi
     ax.apply_aspect()
     for _ in range(steps):

@@ -39,7 +39,7 @@ _TERM = re.compile(r"^(?P<var>\w+)\[T\.(?P<level>.+)\]$")
 
 
 def format_p(p: float) -> str:
-    """A p-value as a sentence shows it: ``p < 0.001`` below that, else three decimals.
+    """Format a p-value for a sentence: ``p < 0.001`` below that, else three decimals.
 
     Printing ``p = 0`` (a value below the smallest float) would claim certainty; R's
     ``format.pval`` shows such values as ``< 2e-16`` for the same reason.
@@ -85,7 +85,7 @@ def print_row_counts(table: pd.DataFrame) -> None:
 
 @cache
 def row_rule() -> dict:
-    """The row rule of sessions 6 to 8, as written in ``helpers/schools.json``.
+    """Return the row rule of sessions 6 to 8, as written in ``helpers/schools.json``.
 
     ``required_columns`` (a school missing any is left out of every model) and
     ``log_columns`` (a school with a value <= 0 in any is left out) are the keys a session
@@ -100,7 +100,7 @@ def row_rule() -> dict:
 
 
 def r_name(term: str) -> str:
-    """A statsmodels (patsy) term in R's spelling, so both languages' estimates line up.
+    """Spell a statsmodels (patsy) term as R does, so both languages' estimates line up.
 
     ``Intercept`` becomes ``(Intercept)``, a dummy ``x[T.a]`` becomes ``xa`` (R pastes the
     level to the variable), and each part of an interaction ``x[T.a]:z`` is renamed.
@@ -189,7 +189,7 @@ def _lowess(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def diagnostic_plots(fit, labels: Iterable[str] | None = None, *, n_labels: int = 3) -> Figure:
-    """The four panels of R's ``plot(lm)``: linearity, normality, spread and influence.
+    """Draw the four panels of R's ``plot(lm)``: linearity, normality, spread, influence.
 
     1. residuals against fitted values, with a LOWESS smooth (a curve: a missing term);
     2. normal QQ plot of the standardised residuals (tails off the line: heavy tails);
@@ -352,7 +352,7 @@ def histograms(
 
 
 def estimate_lines(name: str, fit, extra: Mapping[str, float] | None = None) -> list[str]:
-    """One ``model<TAB>quantity<TAB>value`` line per estimate of an OLS fit, for the CI.
+    r"""One ``model<TAB>quantity<TAB>value`` line per estimate of an OLS fit, for the CI.
 
     Quantities: ``n``, ``coef:<term>`` in R's spelling (:func:`r_name`), ``r2``,
     ``adj_r2``, ``sigma`` (residual standard error) and any ``extra`` ones. Values carry

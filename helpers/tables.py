@@ -28,7 +28,7 @@ _PERCENT = re.compile(r"^\s*-?\d+(\.\d+)?\s*%\s*$")
 
 @cache
 def _rules() -> dict:
-    """The analysis rules shared with R (``helpers/schools.json``)."""
+    """Return the analysis rules shared with R (``helpers/schools.json``)."""
     return json.loads((_HERE / "schools.json").read_text(encoding="utf-8"))
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 
 def text(path: Path, lang: str) -> str:
-    """The estimates text of the notebook at `path` (language `lang`).
+    """Return the estimates text of the notebook at `path` (language `lang`).
 
     Raises
     ------

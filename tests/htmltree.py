@@ -26,7 +26,7 @@ class Node:
         return "".join(c if isinstance(c, str) else c.text() for c in self.children)
 
     def words(self) -> str:
-        """The text with white space folded, as a reader sees it."""
+        """Return the text with white space folded, as a reader sees it."""
         return " ".join(self.text().split())
 
     @property

@@ -76,7 +76,7 @@ def parse_estimates(text: str, where: str = "estimates") -> Estimates:
 
 
 def notebook_estimates(path: Path, lang: str, session: str | None = None) -> Estimates:
-    """The estimates the notebook keeps for the tests (read by tests/estimates.py)."""
+    """Return the estimates the notebook keeps for the tests (read by tests/estimates.py)."""
     from estimates import text  # the one reader: notebook metadata (or a legacy cell)
 
     if not path.is_file():

@@ -27,7 +27,7 @@ def notebook(session: str, lang: str, variant: str = "") -> nbformat.NotebookNod
 
 
 def prose(text: str) -> str:
-    """The text outside chunks, front matter and inline code."""
+    """Return the text outside chunks, front matter and inline code."""
     text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)
     text = CHUNK.sub("", text)
     return re.sub(r"`[^`\n]*`", "", text)
@@ -76,7 +76,7 @@ def _plain(text: str) -> str:
 
 
 def sentences(nb: nbformat.NotebookNode, cell_id: str) -> str:
-    """The prose a cell printed (Markdown or stdout), Markdown emphasis removed, one line."""
+    """Return the prose a cell printed (Markdown or stdout), Markdown emphasis removed, one line."""
     parts = []
     for output in _outputs(nb, cell_id):
         data = output.get("data", {})
@@ -88,7 +88,7 @@ def sentences(nb: nbformat.NotebookNode, cell_id: str) -> str:
 
 
 def said(python: nbformat.NotebookNode, r: nbformat.NotebookNode, cell: str) -> tuple[list, list]:
-    """The sentences cell ``<cell>-python`` shows with ``say`` and the same cell's in R.
+    """Return the sentences cell ``<cell>-python`` shows with ``say`` and the same cell's in R.
 
     Python's are its Markdown outputs; R prints each sentence as the last lines of its
     output (after any table), one line each.

@@ -44,7 +44,7 @@ BAD = {
 
 
 def make_project(tmp_path: Path, sessions: dict[str, str | bytes]) -> Path:
-    """A throw-away course folder sharing this project's config, filters and helpers.
+    """Return a throw-away course folder sharing this project's config, filters and helpers.
 
     The fixtures' partials (``_*.qmd``) come along, for the sessions that include them.
     """
@@ -100,7 +100,8 @@ def test_bad_input_names_file_and_line_and_keeps_old_notebooks(tmp_path, name):
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert reported(output.splitlines(), where, words), output
-    assert "Traceback" not in output and "Executing" not in output, output
+    assert "Traceback" not in output, output
+    assert "Executing" not in output, output
     for path, content in previous.items():
         assert path.read_bytes() == content
         assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no temp files
@@ -118,7 +119,8 @@ def test_every_problem_of_every_session_is_reported_once_sorted_and_nothing_runs
     result = run_cli(root, "build")
 
     assert result.returncode != 0
-    assert "Traceback" not in result.stderr and result.stderr == "", result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.stderr == "", result.stderr
     lines = result.stdout.splitlines()
     assert lines[-1].endswith("nothing was built; fix them and run the build again."), lines
     problems = lines[:-1]
@@ -180,7 +182,8 @@ def test_example_session_gives_one_language_per_notebook(lang):
     other = "<-" if lang == "python" else "print(f"
     assert all(other not in "".join(c["source"]) for c in code)
     markdown = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
-    assert "#### Python" not in markdown and "#### R" not in markdown  # no stray tab headers
+    assert "#### Python" not in markdown  # no stray tab headers
+    assert "#### R" not in markdown
     assert "Change one value" in markdown  # the question...
     assert "Adding 4 points" not in markdown  # ...but not the answer (ipynb: question)
     assert "Every step in this course" in markdown  # shared prose in both
@@ -203,7 +206,8 @@ def test_chunk_options_map_to_notebook_cells(tmp_path):
     assert [c["cell_type"] for c in shown_only] == ["markdown"]  # eval: false
     unlabelled = source.cell_id("python", "print(answer)")
     assert cells[unlabelled]["cell_type"] == "code"
-    assert unlabelled.startswith("python-") and len(unlabelled) == len("python-") + 10
+    assert unlabelled.startswith("python-")
+    assert len(unlabelled) == len("python-") + 10
 
 
 def test_rebuilding_an_unchanged_session_is_byte_identical():
@@ -231,7 +235,8 @@ def test_answers_notebook_has_the_answers_the_download_leaves_out(lang):
     session = ROOT / "sessions" / "01-two-languages.qmd"
     answers = build.unexecuted(session, lang, variant=build.ANSWERS)
     text = json.dumps(answers["cells"])
-    assert "Adding 4 points" in text and "Change one value" in text
+    assert "Adding 4 points" in text
+    assert "Change one value" in text
     download = json.dumps(example(lang)["cells"])
     assert "Adding 4 points" not in download
     code = {c["id"] for c in answers["cells"] if c["cell_type"] == "code"}
@@ -297,7 +302,8 @@ def test_nbval_fails_when_a_stored_output_changes(tmp_path):
         cwd=tmp_path,
     )
     assert result.returncode == 1, result.stdout
-    assert "99.99" in result.stdout and "51.30" in result.stdout
+    assert "99.99" in result.stdout
+    assert "51.30" in result.stdout
 
 
 def test_consecutive_stream_outputs_are_joined_so_reruns_do_not_churn():
@@ -319,7 +325,8 @@ def test_consecutive_stream_outputs_are_joined_so_reruns_do_not_churn():
         ],
     }
     cell = clean(nb)["cells"][0]
-    assert nb["metadata"] == {} and cell["metadata"] == {}
+    assert nb["metadata"] == {}
+    assert cell["metadata"] == {}
     assert [(o["name"], o["text"]) for o in cell["outputs"]] == [
         ("stdout", ["a\n", "b\n", "c"]),
         ("stderr", ["warn\n"]),
@@ -373,7 +380,8 @@ def test_shortcodes_are_expanded_and_a_missing_image_is_a_warning(tmp_path):
     nb = build.unexecuted(root / "sessions" / "logos.qmd", "python", root)
     text = json.dumps(nb["cells"])
     assert "The module is QM101, taught in Quantitative Methods in R and Python." in text
-    assert "A missing picture" in text and "nowhere.png" not in text
+    assert "A missing picture" in text
+    assert "nowhere.png" not in text
 
 
 def test_the_missing_image_warning_is_printed_and_the_build_goes_on(tmp_path):

@@ -26,7 +26,7 @@ def run_doctor(root: Path = ROOT, **env: str) -> subprocess.CompletedProcess:
 
 
 def data_copy(tmp_path: Path, without: str = "") -> Path:
-    """A data cache holding every registered file (links to the real cache) but `without`."""
+    """Return a data cache holding every registered file (links to the real cache) but `without`."""
     source = doctor.data_folder()
     folder = tmp_path / "data"
     folder.mkdir()
@@ -37,7 +37,7 @@ def data_copy(tmp_path: Path, without: str = "") -> Path:
 
 
 def project_copy(tmp_path: Path) -> Path:
-    """The files the doctor reads, in a throw-away folder that can be broken at will."""
+    """Return the files the doctor reads, in a throw-away folder that can be broken at will."""
     root = tmp_path / "course"
     for rel in ("requirements.txt", "renv.lock", "helpers/registry.txt", "tools/apt-packages.txt"):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -107,7 +107,8 @@ def test_r_pin_not_met_and_r_package_missing(tmp_path):
     (root / "renv.lock").write_text(json.dumps(lock))
     lines = failures(list(doctor.r_packages(root)))
     assert len(lines) == 2, lines
-    assert lines[0].startswith("✗ R package lme4: ") and "renv.lock pins 0.0-1" in lines[0]
+    assert lines[0].startswith("✗ R package lme4: ")
+    assert "renv.lock pins 0.0-1" in lines[0]
     assert lines[1].startswith("✗ R package notAPackage: not installed, renv.lock pins 1.0")
     assert "apt-get install r-cran-notapackage" in lines[1]
 
@@ -116,7 +117,8 @@ def test_quarto_share_path_that_is_not_a_share(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # no quarto binary
     monkeypatch.setenv("QUARTO_SHARE_PATH", str(tmp_path / "nowhere"))
     (line,) = failures(list(doctor.quarto(ROOT)))
-    assert "QUARTO_SHARE_PATH" in line and "has no Quarto share" in line
+    assert "QUARTO_SHARE_PATH" in line
+    assert "has no Quarto share" in line
     assert "-> install Quarto" in line
 
 
@@ -128,7 +130,8 @@ def test_quarto_share_beside_the_checkout_is_found(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("QUARTO_SHARE_PATH", raising=False)
     (item,) = doctor.quarto(tmp_path / "course")
-    assert item.ok and str(share) in item.detail
+    assert item.ok
+    assert str(share) in item.detail
 
 
 def test_missing_debian_package(tmp_path):
@@ -138,7 +141,8 @@ def test_missing_debian_package(tmp_path):
     with (root / "tools" / "apt-packages.txt").open("a") as f:
         f.write("no-such-package-qm\n")
     (line,) = failures(list(doctor.debian_packages(root)))
-    assert "missing: no-such-package-qm" in line and "apt-get install no-such-package-qm" in line
+    assert "missing: no-such-package-qm" in line
+    assert "apt-get install no-such-package-qm" in line
 
 
 def test_every_problem_says_how_to_fix_it(tmp_path, monkeypatch):

@@ -89,7 +89,8 @@ def test_a_tab_header_without_text_takes_the_language_of_its_code(tmp_path, head
         "--resource-path=" + str(ROOT / "_extensions" / "multicode" / "logos"),
     )
     assert result.returncode == 0, result.stderr
-    assert '"x = 1"' in result.stdout and "x <- 1" not in result.stdout
+    assert '"x = 1"' in result.stdout
+    assert "x <- 1" not in result.stdout
 
 
 def test_a_multicode_block_nested_in_another_is_reported(tmp_path):

@@ -145,8 +145,11 @@ def test_keep_replaces_div_by_that_language_without_header():
     out = pandoc(FIXTURES / "multicode.md", (MULTICODE,), "markdown", keep="r").stdout
     assert 'df <- read.csv("schools.csv")' in out
     assert "summary(df)" in out
-    assert "pandas" not in out and "df.describe" not in out
-    assert "#### R" not in out and "### r" not in out and "Python" not in out
+    assert "pandas" not in out
+    assert "df.describe" not in out
+    assert "#### R" not in out
+    assert "### r" not in out
+    assert "Python" not in out
     assert "A note for R users." in out
     assert "multicode" not in out
 
@@ -154,7 +157,8 @@ def test_keep_replaces_div_by_that_language_without_header():
 def test_keep_drops_div_without_that_language():
     out = pandoc(FIXTURES / "overrides.md", (MULTICODE,), "native", keep="r").stdout
     assert "python_only" not in out
-    assert "r_first" in out and "python_second" not in out
+    assert "r_first" in out
+    assert "python_second" not in out
 
 
 def test_site_one_tabset_per_div_with_declared_languages_and_group():
@@ -176,7 +180,8 @@ def test_site_one_tabset_per_div_with_declared_languages_and_group():
             selected = button.attrs["aria-selected"] == "true"
             assert ("active" in pane.classes) == selected
             assert ("hidden" in pane.attrs) != selected
-        assert not tabset.find_all("h4") and not tabset.find_all("h3")
+        assert not tabset.find_all("h4")
+        assert not tabset.find_all("h3")
     # default: python first div, div attribute default="r" on the second
     assert [b.attrs["aria-selected"] for b in tab_buttons(sets[0])] == ["true", "false"]
     assert [b.attrs["aria-selected"] for b in tab_buttons(sets[1])] == ["false", "true"]
@@ -265,7 +270,8 @@ def test_qna_html_both_is_a_tabset_without_group():
     assert "One." in answer.words()
     # the multicode div inside the answer became a nested tabset
     assert len(answer.find_all("div", "multicode")) == 1
-    assert "Name two languages." in html and "Python and R." not in html
+    assert "Name two languages." in html
+    assert "Python and R." not in html
 
 
 def test_qna_ipynb_question_and_override_both():
@@ -275,25 +281,32 @@ def test_qna_ipynb_question_and_override_both():
     assert "One." not in text
     assert "print(x)" not in json.dumps(nb)  # the answer's code goes with it
     # second block: ipynb="both" beats show="question"
-    assert "Name two languages." in text and "Python and R." in text
+    assert "Name two languages." in text
+    assert "Python and R." in text
     assert text.index("#### question") < text.index("#### ANSWER")
 
 
 def test_qna_latex_answer():
     tex = pandoc(FIXTURES / "qna.md", SITE_FILTERS, "latex").stdout
-    assert "One." in tex and "after the example" not in tex
+    assert "One." in tex  # pdf keeps its default
+    assert "after the example" not in tex
     assert "\\paragraph{Answer}" in tex
-    assert "Name two languages." in tex and "Python and R." not in tex
+    assert "Name two languages." in tex
+    assert "Python and R." not in tex
 
 
 def test_qna_div_overrides():
     html = pandoc(FIXTURES / "overrides.md", SITE_FILTERS, "html").stdout
-    assert "A1." in html and "Q1?" not in html  # html="answer"
-    assert "A2." in html and "Q2?" not in html  # show="answer"
+    assert "A1." in html  # html="answer"
+    assert "Q1?" not in html
+    assert "A2." in html  # show="answer"
+    assert "Q2?" not in html
     assert not tabsets(html, "qna")
     tex = pandoc(FIXTURES / "overrides.md", SITE_FILTERS, "latex").stdout
-    assert "Q1?" in tex and "A1." in tex  # pdf="both"
-    assert "Q2?" not in tex and "A2." in tex
+    assert "Q1?" in tex  # pdf="both"
+    assert "A1." in tex
+    assert "Q2?" not in tex
+    assert "A2." in tex
 
 
 def test_qna_targets_from_metadata(tmp_path):
@@ -302,10 +315,12 @@ def test_qna_targets_from_metadata(tmp_path):
         "multicode: {languages: [python, r]}\nqna:\n  targets: {html: question, ipynb: answer}\n"
     )
     html = pandoc(FIXTURES / "qna.md", SITE_FILTERS, "html", metadata_file=config).stdout
-    assert "after the example" in html and "One." not in html
+    assert "after the example" in html
+    assert "One." not in html
     assert not tabsets(html, "qna")
     tex = pandoc(FIXTURES / "qna.md", SITE_FILTERS, "latex", metadata_file=config).stdout
-    assert "One." in tex and "after the example" not in tex  # pdf keeps its default
+    assert "One." in tex
+    assert "after the example" not in tex
 
 
 def test_qna_bad_target_in_metadata(tmp_path):
@@ -445,8 +460,10 @@ def test_keep_must_be_declared():
 
 
 def quarto(fixture: Path, tmp_path: Path, metadata_file: Path = FIXTURES / "course.yml") -> str:
-    """The fixture through Quarto's own reader and Lua chain (main.lua, the
-    project's filters at pre-quarto), as coursebuild.site runs them; HTML."""
+    """Render the fixture to HTML through Quarto's own reader and Lua chain.
+
+    That is main.lua with the project's filters at pre-quarto, as coursebuild.site runs them.
+    """
     meta = yaml.safe_load(metadata_file.read_text(encoding="utf-8"))
     markdown = fixture.read_text(encoding="utf-8")
     share = site.share_path(ROOT)
@@ -458,7 +475,7 @@ def quarto_tabsets(html: str, cls: str) -> list[Node]:
 
 
 def test_quarto_tabsets_with_group_and_active_tab(tmp_path):
-    """multicode's quarto.Tabset as Quarto renders it: one group, the default tab active."""
+    """Multicode's quarto.Tabset as Quarto renders it: one group, the default tab active."""
     sets = quarto_tabsets(quarto(FIXTURES / "multicode.md", tmp_path), "multicode")
     assert len(sets) == 2
     selected = []
@@ -476,7 +493,8 @@ def test_quarto_qna_tabset(tmp_path):
     assert "data-group" not in qna.attrs
     tabs = [a.words() for a in qna.find_all("a", role="tab") if "multicode" not in a.text()]
     assert tabs[:2] == ["Question", "Answer"]
-    assert "Name two languages." in html and "Python and R." not in html
+    assert "Name two languages." in html
+    assert "Python and R." not in html
 
 
 def test_quarto_errors_name_the_input_file(tmp_path):
@@ -568,4 +586,5 @@ def test_language_ids_and_choices_are_case_insensitive(tmp_path):
         "::: {.qna show=Answer}\n#### Question\n\nWhy?\n\n#### Answer\n\nBecause.\n:::\n"
     )
     html = pandoc(fixture, SITE_FILTERS, "html").stdout
-    assert "Because." in html and "Why?" not in html
+    assert "Because." in html
+    assert "Why?" not in html

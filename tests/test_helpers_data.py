@@ -73,7 +73,9 @@ def test_fetch_missing_file_no_network_says_url_and_folder(
     with pytest.raises(FileNotFoundError, match="Download it from") as info:
         registry.fetch(SMALL)
     message = str(info.value)
-    assert url in message and str(tmp_cache / SMALL) in message and "QM_DATA_DIR" in message
+    assert url in message
+    assert str(tmp_cache / SMALL) in message
+    assert "QM_DATA_DIR" in message
 
 
 def test_fetch_downloads_when_absent(tmp_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -81,7 +83,8 @@ def test_fetch_downloads_when_absent(tmp_cache: Path, monkeypatch: pytest.Monkey
     shared = Path(__file__).resolve().parents[2] / "shared" / "data" / SMALL
 
     def fake_retrieve(url: str, known_hash: str, fname: str, path: Path, **kw: object) -> str:
-        assert url.endswith(source.name) and known_hash.startswith("sha256:")
+        assert url.endswith(source.name)
+        assert known_hash.startswith("sha256:")
         shutil.copy(shared, Path(path) / fname)
         return str(Path(path) / fname)
 
@@ -152,7 +155,8 @@ def test_log_columns_drops_and_reports(caplog: pytest.LogCaptureFixture) -> None
         out = transforms.log_columns(df, ["x", "y"])
     assert out.attrs["dropped"] == {"x": 1, "y": 1}
     assert list(out.index) == [0, 3]
-    assert out["log_x"].iloc[0] == 0.0 and np.isnan(out["log_x"].iloc[1])
+    assert out["log_x"].iloc[0] == 0.0
+    assert np.isnan(out["log_x"].iloc[1])
     assert "1 rows with x <= 0 dropped" in caplog.text
     assert len(df) == 4  # input untouched
 
@@ -232,7 +236,8 @@ def test_analysis_table_rows_and_attrs(schools: pd.DataFrame) -> None:
         "dropped_nonpositive": {"ATT8SCR": 0, "PTFSM6CLA1A": 2, "PERCTOT": 0, "PNUMEAL": 6},
         "rows_out": 2902,
     }
-    assert len(table) == 2902 and table.index.equals(pd.RangeIndex(2902))
+    assert len(table) == 2902
+    assert table.index.equals(pd.RangeIndex(2902))
     rules = tables._rules()
     assert table[rules["required_columns"]].notna().all().all()
     for col in rules["log_columns"]:

@@ -18,7 +18,7 @@ VC = {"a": "0 + C(a)", "b": "0 + C(b)"}
 
 
 def simulate_one(seed: int = 5, groups: int = 200, size: int = 20) -> pd.DataFrame:
-    """y = 1 + u_g + e, var(u) = 0.5, var(e) = 1: ICC = 1/3."""
+    """Y = 1 + u_g + e, var(u) = 0.5, var(e) = 1: ICC = 1/3."""
     rng = np.random.default_rng(seed)
     g = np.repeat(np.arange(groups), size)
     u = rng.normal(0, math.sqrt(0.5), groups)
@@ -183,7 +183,8 @@ def test_predictions_scales(crossed: tuple) -> None:
     assert np.allclose(pred["conditional"], np.exp(eta))
     assert np.allclose(pred["conditional_bc"], pred["conditional"] * math.exp(fit.scale / 2))
     raw = mixed.predictions(fit, df, log_outcome=False)
-    assert np.allclose(raw["conditional"], eta) and raw.index.equals(df.index)
+    assert np.allclose(raw["conditional"], eta)
+    assert raw.index.equals(df.index)
 
 
 def test_predictions_new_level_gets_zero_and_missing_column(crossed: tuple) -> None:
@@ -333,9 +334,8 @@ def test_gain_table(crossed: tuple) -> None:
         mixed.required_change(fit, row, "x", 5.0, logged=False)
     )
     refused = mixed.gain_table(fit, row, 30.0, {"x": False})  # x would have to fall below 0
-    assert (
-        np.isnan(refused["change"].iloc[0]) and "outside its valid range" in refused["note"].iloc[0]
-    )
+    assert np.isnan(refused["change"].iloc[0])
+    assert "outside its valid range" in refused["note"].iloc[0]
     with pytest.raises(ValueError, match="none of"):
         mixed.gain_table(fit, row, 5.0, {"x": True})
     with pytest.raises(KeyError, match="missing column"):
@@ -348,7 +348,8 @@ def test_variance_component_slope_is_not_a_share(crossed: tuple) -> None:
         "log_y ~ x", df, groups="a", re_formula="0", vc_formula={"i": "1", "s": "0 + x"}
     ).fit(method="lbfgs")
     table = mixed.variance_components(fit).set_index("group")
-    assert table.loc["i", "share"] > 0 and np.isnan(table.loc["s", "share"])
+    assert table.loc["i", "share"] > 0
+    assert np.isnan(table.loc["s", "share"])
     with pytest.raises(ValueError, match="random intercepts only"):
         mixed.icc(fit)
 
@@ -398,14 +399,16 @@ def test_profile_intervals_centre_on_the_fit_and_cover_the_truth():
         math.sqrt(fit.cov_re.iloc[0, 0]), rel=1e-4
     )
     assert out.loc["icc", "estimate"] == pytest.approx(mixed.icc(fit), rel=1e-4)
-    assert (out["lower"] < out["estimate"]).all() and (out["estimate"] < out["upper"]).all()
+    assert (out["lower"] < out["estimate"]).all()
+    assert (out["estimate"] < out["upper"]).all()
     assert out.loc["icc", "lower"] < 1 / 3 < out.loc["icc", "upper"]
     # skewed, as a variance's likelihood from few groups is: the upper side is longer
     sd = out.loc["sd_group"]
     assert sd["upper"] - sd["estimate"] > sd["estimate"] - sd["lower"]
     # a wider level gives a wider interval
     wide = mixed.profile_intervals(df["y"], np.ones(len(df)), df["g"], level=0.99, reml=True)
-    assert (wide["lower"] < out["lower"]).all() and (wide["upper"] > out["upper"]).all()
+    assert (wide["lower"] < out["lower"]).all()
+    assert (wide["upper"] > out["upper"]).all()
 
 
 def test_profile_intervals_reject_mismatched_lengths():
@@ -414,7 +417,7 @@ def test_profile_intervals_reject_mismatched_lengths():
 
 
 def test_r2_nakagawa_by_hand(crossed):
-    df, fit = crossed
+    _, fit = crossed
     r2 = mixed.r2_nakagawa(fit)
     sf2 = np.var(np.asarray(fit.model.exog) @ np.asarray(fit.fe_params), ddof=1)
     su2 = float(np.sum(fit.vcomp))
@@ -432,7 +435,7 @@ def test_r2_nakagawa_refuses_correlated_slopes():
 
 
 def simulate_slopes(seed: int = 6) -> pd.DataFrame:
-    """y = 1 + x + u0_g + u1_g x + e with independent intercepts and slopes by g."""
+    """Y = 1 + x + u0_g + u1_g x + e with independent intercepts and slopes by g."""
     rng = np.random.default_rng(seed)
     g = np.repeat(np.arange(12), 25)
     x = rng.normal(size=g.size)

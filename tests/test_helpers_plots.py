@@ -7,15 +7,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.colors import to_hex  # noqa: E402
-from matplotlib.text import Text  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.colors import to_hex
+from matplotlib.text import Text
 
-from helpers import plots  # noqa: E402
+from helpers import plots
 
 
 @pytest.fixture(autouse=True)
@@ -85,7 +85,8 @@ def test_theme_is_colour_blind_safe() -> None:
 def test_boxplot_with_intercepts() -> None:
     df = schools()
     ax = draw_box(df)
-    assert ax.get_title() and ax.get_ylabel() == "Attainment 8 score (points)"
+    assert ax.get_title()
+    assert ax.get_ylabel() == "Attainment 8 score (points)"
     assert ax.get_xlabel() == "Ofsted rating"
     ticks = [t.get_text() for t in ax.get_xticklabels()]
     assert ticks == ["Requires improvement", "Good", "Outstanding"]  # category order kept
@@ -102,7 +103,8 @@ def test_boxplot_overall_mean_and_colours() -> None:
         df, "OFSTEDRATING", "ATT8SCR", intercepts, 50.0, overall_mean=47.5, colours=colours
     )
     dotted = [line for line in ax.get_lines() if line.get_label() == "Overall mean"]
-    assert len(dotted) == 1 and np.allclose(dotted[0].get_ydata(), 47.5)
+    assert len(dotted) == 1
+    assert np.allclose(dotted[0].get_ydata(), 47.5)
     fills = [to_hex(p.get_facecolor()).upper() for p in ax.patches]
     assert fills == ["#DCE9F5", "#56B4E9", "#0072B2"]  # Requires improvement keeps the default
     assert legend_outside(ax)
@@ -123,7 +125,8 @@ def test_caterpillar() -> None:
     labels = [t.get_text() for t in ax.get_yticklabels()]
     table = effects().sort_values("effect")
     assert labels == table["level"].tolist()  # sorted by effect
-    assert ax.get_xlabel().startswith("Random intercept") and ax.get_title()
+    assert ax.get_xlabel().startswith("Random intercept")
+    assert ax.get_title()
     assert legend_outside(ax)
 
 

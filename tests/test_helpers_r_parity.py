@@ -58,7 +58,8 @@ def test_r_and_python_give_the_same_rows(rscript: str, tmp_path: Path) -> None:
 
     assert len(r_table) == len(py) == r_counts["rows_out"]
     assert set(r_table["URN"]) == set(py["URN"])
-    assert r_counts["ordered"] and r_counts["levels"] == list(py["OFSTEDRATING"].cat.categories)
+    assert r_counts["ordered"]
+    assert r_counts["levels"] == list(py["OFSTEDRATING"].cat.categories)
     assert {k: r_counts[k] for k in ["rows_in", "dropped_missing", "dropped_nonpositive"]} == {
         k: py.attrs[k] for k in ["rows_in", "dropped_missing", "dropped_nonpositive"]
     }

@@ -93,7 +93,8 @@ def test_histograms_draws_one_panel_per_column(frame):
 def test_estimate_lines_and_format_p():
     frame = pd.DataFrame({"x": [1.0, 2, 3, 4], "y": [1.0, 3, 2, 4]})
     lines = regression.estimate_lines("m/sm", smf.ols("y ~ x", frame).fit(), {"extra": 2.5})
-    assert lines[0] == "m/sm\tn\t4" and lines[-1] == "m/sm\textra\t2.5"
+    assert lines[0] == "m/sm\tn\t4"
+    assert lines[-1] == "m/sm\textra\t2.5"
     assert {line.split("\t")[1] for line in lines} >= {"r2", "adj_r2", "sigma", "coef:x"}
     assert regression.format_p(0.0) == "p < 0.001"
     assert regression.format_p(0.04999) == "p = 0.050"
@@ -101,7 +102,8 @@ def test_estimate_lines_and_format_p():
 
 def test_row_rule_is_the_file_the_r_helpers_read():
     rule = regression.row_rule()
-    assert "ATT8SCR" in rule["required_columns"] and "PNUMEAL" in rule["log_columns"]
+    assert "ATT8SCR" in rule["required_columns"]
+    assert "PNUMEAL" in rule["log_columns"]
 
 
 R_SCRIPT = """

@@ -15,13 +15,13 @@ from coursebuild import site
 from coursebuild.config import ROOT
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "site"))
-import harness  # noqa: E402
+import harness
 
 NAME = "42-first-try"
 
 
 def make_project(tmp_path: Path) -> Path:
-    """A copy of the project's build and site parts, with the real sessions folder's partials."""
+    """Copy the project's build and site parts, with the real sessions folder's partials."""
     root = tmp_path / "course"
     root.mkdir()
     shutil.copy(ROOT / "_quarto.yml", root)
@@ -45,7 +45,7 @@ def course(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
-    """A project with one new session, created and built (once for the module)."""
+    """Return a project with one new session, created and built (once for the module)."""
     root = make_project(tmp_path_factory.mktemp("new"))
     created = course(root, "new", NAME, 'Schools: a "first" try')
     assert created.returncode == 0, created.stderr
@@ -63,7 +63,8 @@ def test_new_session_follows_the_conventions(built):
     assert front["title"] == 'Session 42: Schools: a "first" try'  # quotes and colon survive
     assert text.count("::: multicode") == 2  # one block, one in the worked answer
     assert text.count("::: qna") == 1
-    assert "#| label: parameters-python" in text and "#| label: parameters-r" in text
+    assert "#| label: parameters-python" in text
+    assert "#| label: parameters-r" in text
 
 
 def test_new_session_builds_every_notebook(built):

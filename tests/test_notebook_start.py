@@ -57,7 +57,8 @@ def test_first_cell_says_what_is_needed_and_links_the_neighbours(tmp_path, lang)
     text = _text(middle[0])
     assert text.startswith("# Session B\n")
     needs = [line for line in text.split("\n") if line and not line.startswith(("#", "Prev"))]
-    assert len(needs) == 3 and "setup" in needs[-1], needs
+    assert len(needs) == 3, needs
+    assert "setup" in needs[-1], needs
     repo = CourseConfig.load(root).metadata["course"]["repo-url"]
     assert f"[setup]({repo}/blob/main/setup.qmd)" in needs[-1]
     nav = text.split("\n")[-1]
@@ -67,8 +68,10 @@ def test_first_cell_says_what_is_needed_and_links_the_neighbours(tmp_path, lang)
     )
     first = _text(preamble.first_cells(_source(root, "01-a"), lang)[0])
     last = _text(preamble.first_cells(_source(root, "03-c"), lang)[0])
-    assert "Previous:" not in first and "Next: [Session B]" in first
-    assert "Next:" not in last and "Previous: [Session B]" in last
+    assert "Previous:" not in first
+    assert "Next: [Session B]" in first
+    assert "Next:" not in last
+    assert "Previous: [Session B]" in last
     assert "_partial" not in first + last
 
 
@@ -95,7 +98,8 @@ def test_a_new_session_makes_its_neighbour_stale(tmp_path):
 @pytest.mark.parametrize("lang", LANGS)
 def test_install_cell_pins_the_release_of_this_version(lang):
     cell = preamble.first_cells(_source(ROOT, sessions(ROOT)[0].stem), lang)[1]
-    assert cell["id"] == preamble.INSTALL_ID and cell["cell_type"] == "code"
+    assert cell["id"] == preamble.INSTALL_ID
+    assert cell["cell_type"] == "code"
     repo = CourseConfig.load(ROOT).metadata["course"]["repo-url"].rstrip("/")
     name = release.wheel_name() if lang == "python" else release.r_tarball_name()
     url = f"{repo}/releases/download/helpers-v{release.version()}/{name}"
@@ -119,7 +123,9 @@ def test_python_install_cell_runs_pip_only_when_helpers_are_missing(monkeypatch)
     )
     assert shell.run_cell(code).success
     wheel = release.wheel_name()
-    assert len(calls) == 1 and calls[0][0] == "pip" and wheel in calls[0][1], calls
+    assert len(calls) == 1, calls
+    assert calls[0][0] == "pip", calls
+    assert wheel in calls[0][1], calls
     assert calls[0][1].startswith("install -q ")
 
 
@@ -161,7 +167,7 @@ def test_estimates_cells_move_into_the_metadata():
                 "metadata": {"tags": ["estimates"]},
                 "outputs": [{**out, "text": "m\tr\t2\n"}],
             },
-        ],  # fmt: skip
+        ],
         "metadata": {"coursebuild": {"language": "python"}},
     }
     done = estimates.extract(nb)
@@ -192,13 +198,13 @@ def test_built_session_01_keeps_its_estimates_out_of_sight_and_they_agree():
         nb = json.loads(path.read_text())
         assert not [c["id"] for c in nb["cells"] if estimates.is_estimates(c)]
         ids = [c["id"] for c in nb["cells"]]
-        assert nb["cells"][0]["cell_type"] == "markdown" and "To run this notebook" in _text(
-            nb["cells"][0]
-        )
+        assert nb["cells"][0]["cell_type"] == "markdown"
+        assert "To run this notebook" in _text(nb["cells"][0])
         assert ids[ids.index(f"parameters-{lang}") + 1] == preamble.INSTALL_ID, ids
         assert "mean\tvalue" not in json.dumps(nb["cells"])
         values[lang] = estimates_text(path, lang)
-    assert len(set(values.values())) == 1 and values["python"].startswith("mean\tvalue\t51.3")
+    assert len(set(values.values())) == 1
+    assert values["python"].startswith("mean\tvalue\t51.3")
     assert "#| include: false" in session.read_text().split("label: estimates-r")[1][:40]
 
 
@@ -240,7 +246,8 @@ def test_fit_lme4_without_r_says_how_to_enable_it():
     done = subprocess.run([sys.executable, "-c", BLOCK + LME4_CODE], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     hint = [line for line in done.stdout.splitlines() if "lme4 cross-check skipped" in line]
-    assert len(hint) == 1 and "requirements-lme4.txt" in hint[0]
+    assert len(hint) == 1
+    assert "requirements-lme4.txt" in hint[0]
     assert done.stdout.splitlines()[-1] == "RESULT None"
 
 

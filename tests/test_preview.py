@@ -57,7 +57,7 @@ TIMEOUT = 240  # seconds for one rebuild: two kernels start on a machine that ma
 
 
 def clean_env() -> dict[str, str]:
-    """This process's environment without LD_LIBRARY_PATH.
+    """Return this process's environment without LD_LIBRARY_PATH.
 
     Embedded R (rpy2, imported by other tests in this process) sets it to R's and the
     system's library folders, and then this Python's `ssl` (which uvicorn imports)
@@ -190,7 +190,8 @@ def test_edit_reloads_page_and_broken_edit_shows_error(running):
     qmd.write_text(SESSION.replace("VALUE", "9"))
     seconds, html = wait_for(port, page, lambda html: "answer 54" in html, proc=proc, out=out)
     print(f"edit -> new page in {seconds:.1f} s")
-    assert "answer 42" not in html and "preview-error" not in html
+    assert "answer 42" not in html
+    assert "preview-error" not in html
     deadline = time.monotonic() + 10
     while len(set(events.values)) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -202,7 +203,8 @@ def test_edit_reloads_page_and_broken_edit_shows_error(running):
     where = f"sessions/{NAME}.qmd:7:"
     _, html = wait_for(port, page, lambda html: 'id="preview-error"' in html)
     banner = _banner(html)
-    assert where in banner and "no tab for language" in banner, banner
+    assert where in banner, banner
+    assert "no tab for language" in banner, banner
     assert "answer 54" in html  # the last good page stays up
     assert where in out.read_text()
 
@@ -220,7 +222,10 @@ def test_edit_reloads_page_and_broken_edit_shows_error(running):
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == 0, out.read_text()
     assert "preview: stopped" in out.read_text()
-    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=2):
+    with (
+        pytest.raises(ConnectionRefusedError),
+        socket.create_connection(("127.0.0.1", port), timeout=2),
+    ):
         pass
 
 
@@ -243,7 +248,8 @@ def test_error_banner_and_reload_script_are_injected():
     html = preview.inject(page, "sessions/a.qmd:3: bad <thing>", 7, "a")
     assert html.index('id="preview-error"') < html.index("<p>old</p>") < html.index("<script>")
     assert "sessions/a.qmd:3: bad &lt;thing&gt;" in html
-    assert 'var seen = "7"' in html and f"{preview.EVENTS}?page=a" in html
+    assert 'var seen = "7"' in html
+    assert f"{preview.EVENTS}?page=a" in html
 
 
 def test_port_in_use_is_refused(tmp_path):

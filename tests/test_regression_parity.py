@@ -130,7 +130,8 @@ def test_a_deliberate_divergence_fails():
         broken = copy.deepcopy(python)
         broken["final/sm"][quantity] *= 1 + 5 * RTOL
         problems = compare(spec, broken, r)
-        assert len(problems) == 1 and quantity in problems[0], problems
+        assert len(problems) == 1, problems
+        assert quantity in problems[0], problems
     broken = copy.deepcopy(r)
     del broken["interaction/lm"]
     assert "R has no interaction/lm estimates" in compare(spec, python, broken)

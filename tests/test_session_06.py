@@ -30,7 +30,8 @@ def test_both_languages_print_the_same_sentences():
     assert [i.replace("-python", "-r") for i in ids] == sc.says_cells(r, "r")
     for cell in [i.removesuffix("-python") for i in ids] + ["skewness", "r2"]:
         ours, theirs = sc.said(python, r, cell)
-        assert ours and ours == theirs, cell
+        assert ours, cell
+        assert ours == theirs, cell
 
 
 def _significant(text: str) -> bool:
@@ -88,11 +89,14 @@ def _stdout(nb, cell_id: str) -> list[str]:
 
 
 def test_both_languages_print_the_same_row_counts(estimates):
-    """print_row_counts (helpers/regression.py and its R twin) print the same lines, and
-    the last is the number of rows the England model was fitted to."""
+    """Python's and R's print_row_counts print the same lines.
+
+    The last is the number of rows the England model was fitted to.
+    """
     python = _stdout(sc.notebook(SESSION, "python"), "load-python")
     r = _stdout(sc.notebook(SESSION, "r"), "load-r")
     end = next(i for i, line in enumerate(python) if line.startswith("Rows every model uses:"))
-    assert python[0].startswith("Schools in the file:") and end >= 3
+    assert python[0].startswith("Schools in the file:")
+    assert end >= 3
     assert python[: end + 1] == r[: end + 1]
     assert int(python[end].split()[-1]) == estimates["england/lm"]["n"]

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -46,7 +47,8 @@ def test_both_languages_print_the_same_sentences():
     ]
     for cell in cells:
         ours, theirs = sc.said(python, r, cell)
-        assert ours and ours == theirs, cell
+        assert ours, cell
+        assert ours == theirs, cell
 
 
 def test_words_follow_from_the_estimates(estimates):
@@ -60,7 +62,7 @@ def test_words_follow_from_the_estimates(estimates):
     n = estimates["final/lm"]["n"]
     k_final = _coefficients(estimates["final/lm"])
     p_values = []
-    for before, after in zip(STEPS, STEPS[1:], strict=False):
+    for before, after in itertools.pairwise(STEPS):
         df1 = _coefficients(estimates[f"{after}/lm"]) - _coefficients(estimates[f"{before}/lm"])
         p_values.append(stats.f.sf(estimates[f"{after}/lm"]["f_vs_previous"], df1, n - k_final))
     assert ("Every block improves the fit significantly" in steps) == all(
@@ -96,9 +98,11 @@ def test_worked_answers_ran_and_are_not_in_the_downloads(lang):
 
 @pytest.mark.parametrize("lang", ["python", "r"])
 def test_the_thread_links_sessions_06_07_08(lang):
-    """The notebook's generated first cell links session 06 before and 08 after it (the
-    text names them without links, which would be dead in a download), and the sidebar
-    (whose order Quarto's page navigation follows) lists the sessions in file-name order."""
+    """The notebook's first cell links session 06 before it and 08 after it.
+
+    The text names them without links (dead in a download); the sidebar, whose order
+    Quarto's page navigation follows, lists the sessions in file-name order.
+    """
     import yaml
 
     first = sc.notebook(SESSION, lang).cells[0]
@@ -127,4 +131,5 @@ def test_the_thread_links_sessions_06_07_08(lang):
             order.index(f"{name}.qmd")
             for name in ("06-simple-regression", "07-multiple-regression", "08-mixed-effects")
         ]
-        assert positions == sorted(positions) and positions[2] - positions[0] == 2
+        assert positions == sorted(positions)
+        assert positions[2] - positions[0] == 2

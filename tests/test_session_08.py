@@ -71,7 +71,7 @@ ENGINE = {"python": "sm", "r": "lme4"}
 
 
 def _statements(text: str) -> str:
-    """The prose without its questions: "Is it singular?" asks, it does not claim."""
+    """Return the prose without its questions: "Is it singular?" asks, it does not claim."""
     return re.sub(r"[^.?!:]*\?", "", text)
 
 

@@ -177,7 +177,7 @@ def test_python_and_r_agree(estimates):
 
 
 def test_mixed_models_report_what_is_identified(estimates):
-    python, r = estimates
+    _, r = estimates
     final = r[r_key("final")]
     for quantity in (
         "var:OFSTEDRATING",
@@ -223,7 +223,8 @@ def test_a_deliberate_divergence_fails(estimates, engine):
         broken = copy.deepcopy(python)
         broken[key][quantity] *= 1 + 5 * tolerance("final", engine, quantity)
         problems = compare(broken, r)
-        assert len(problems) == 1 and quantity in problems[0], problems
+        assert len(problems) == 1, problems
+        assert quantity in problems[0], problems
 
 
 # --------------------------------------------------------------------------- the checker itself
@@ -269,7 +270,9 @@ def test_compare_rejects_a_perturbed_value(key, quantity, factor, expected):
     python, r = _sample()
     python[key][quantity] *= factor
     problems = compare(python, r)
-    assert len(problems) == 1 and expected in problems[0] and key in problems[0], problems
+    assert len(problems) == 1, problems
+    assert expected in problems[0], problems
+    assert key in problems[0], problems
 
 
 def test_compare_rejects_missing_and_extra_quantities():

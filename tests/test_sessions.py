@@ -55,8 +55,10 @@ def test_the_notebook_needs_no_checkout(session, lang):
 
 @pytest.mark.parametrize("session", SESSIONS)
 def test_no_links_to_other_session_files(session):
-    """A link ``NN-name.qmd`` works on the site but is dead in a downloaded notebook
-    (its first cell links the neighbours instead)."""
+    """No prose link names a ``.qmd``: it works on the site, not in a downloaded notebook.
+
+    (Its first cell links the neighbours instead).
+    """
     links = re.findall(r"\]\(([^)]*\.qmd)\)", sc.prose(sc.source(session)))
     assert not links, links
 

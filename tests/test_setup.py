@@ -52,10 +52,13 @@ def test_a_step_prints_one_line_then_nothing_until_its_input_changes(tmp_path):
     assert re.fullmatch(r"setup: Say it\.\.\. +\d+\.\d s", lines[0]), lines[0]
     assert re.fullmatch(r"setup: Echo\.\.\. +\d+\.\d s", lines[1]), lines[1]
     log = (tmp_path / ".venv" / "setup.log").read_text()
-    assert "said: one" in log and "an argument" in log  # the output went to the log
+    assert "said: one" in log  # the output went to the log
+    assert "an argument" in log
 
     again = run(path)
-    assert again.returncode == 0 and again.stdout == "" and again.stderr == ""
+    assert again.returncode == 0
+    assert again.stdout == ""
+    assert again.stderr == ""
 
     (tmp_path / "input.txt").write_text("two\n")
     changed = run(path)
@@ -66,7 +69,8 @@ def test_a_step_prints_one_line_then_nothing_until_its_input_changes(tmp_path):
 def test_verbose_shows_the_output(tmp_path):
     (tmp_path / "input.txt").write_text("loud\n")
     result = run(make_setup(tmp_path, STEPS), verbose=True)
-    assert "said: loud" in result.stdout and "an argument" in result.stdout
+    assert "said: loud" in result.stdout
+    assert "an argument" in result.stdout
     assert "setup: Say it done in" in result.stdout
 
 
@@ -80,8 +84,10 @@ step "Never" "" echo never
     result = run(path)
     log = tmp_path / ".venv" / "setup.log"
     assert result.returncode == 1
-    assert "setup: Noisy...  " in result.stdout and " FAILED after " in result.stdout
-    assert "  | the real cause" in result.stdout and "  | line 40" in result.stdout
+    assert "setup: Noisy...  " in result.stdout
+    assert " FAILED after " in result.stdout
+    assert "  | the real cause" in result.stdout
+    assert "  | line 40" in result.stdout
     assert "  | line 1\n" not in result.stdout  # the tail, not everything
     assert f"setup: step 'Noisy' failed; full log: {log}" in result.stderr
     assert "never" not in result.stdout

@@ -66,7 +66,7 @@ def notebooks_of(root: Path, session: str) -> dict[str, list[dict]]:
 
 
 def make_project(tmp: Path) -> Path:
-    """A copy of the project's site parts with the fixture session and notebooks."""
+    """Return a copy of the project's site parts with the fixture session and notebooks."""
     shutil.copy(ROOT / "_quarto.yml", tmp / "_quarto.yml")
     for name in ("_extensions", "assets"):
         shutil.copytree(ROOT / name, tmp / name)
@@ -125,9 +125,12 @@ def test_engine_is_chosen_like_quarto():
 
 
 def test_knitr_cell_shape(tmp_path):
-    """What notebook-outputs relies on: under Quarto's knitr (eval off) each shown
-    chunk is one `.cell` div holding one ```{.<lang> .cell-code}``` block with the
-    chunk's code (no `#|` lines, no label), and include: false chunks are gone."""
+    """Check what notebook-outputs relies on in Quarto's knitr output.
+
+    Under Quarto's knitr (eval off) each shown chunk is one `.cell` div holding one
+    ```{.<lang> .cell-code}``` block with the chunk's code (no `#|` lines, no label),
+    and include: false chunks are gone.
+    """
     qmd = FIXTURE / "sessions" / "01-fixture.qmd"
     meta = site.page_metadata(qmd, ROOT, CONFIG)
     markdown = site.knit(qmd, meta, site.share_path(ROOT), tmp_path)
@@ -146,8 +149,11 @@ def test_knitr_cell_shape(tmp_path):
 
 
 def test_render_needs_no_python_or_reticulate(tmp_path):
-    """The knitr step never calls Python (a `python`/`python3` first on PATH would
-    leave a mark), and without the knitr option knitr does want reticulate."""
+    """Check that the knitr step never calls Python.
+
+    A `python`/`python3` first on PATH would leave a mark; without the knitr option
+    knitr does want reticulate.
+    """
     qmd = FIXTURE / "sessions" / "01-fixture.qmd"
     meta = site.page_metadata(qmd, ROOT, CONFIG)
     assert meta["knitr"]["opts_chunk"]["python.reticulate"] is False
@@ -195,10 +201,12 @@ def test_fixture_page_details(fixture_page):
     root, qmd, html = fixture_page
     doc = harness.parse_html(html.read_text("utf-8"))
     text = doc.text()
-    assert "import math" not in text and "library(stats)" not in text  # include: false
+    assert "import math" not in text  # include: false
+    assert "library(stats)" not in text
     assert 'install.packages("lme4")' in text  # eval: false: shown, no outputs
     errors = doc.find_all("div", "cell-output-error")
-    assert len(errors) == 1 and "ZeroDivisionError: division by zero" in errors[0].text()
+    assert len(errors) == 1
+    assert "ZeroDivisionError: division by zero" in errors[0].text()
     assert "\x1b" not in text  # ANSI colours stripped
     # repeated code pairs with the notebook's cells in order
     (python,) = notebooks_of(root, qmd.stem)["python"]
@@ -208,11 +216,13 @@ def test_fixture_page_details(fixture_page):
         for d in doc.find_all("div", "cell")
         if d.find_all("pre")[0].text().strip() == 'print("again")'
     ]
-    assert len(again) == 2 and on_page == again
+    assert len(again) == 2
+    assert on_page == again
     # answers are on the page (targets.html: both) but not in the notebooks: no outputs there
     qna = doc.find_all("div", "qna")[0]
     answer = harness.panes_of(qna)[1]
-    assert "2.5" in answer.text() and not answer.find_all("div", "cell-output")
+    assert "2.5" in answer.text()
+    assert not answer.find_all("div", "cell-output")
 
 
 def test_multicode_blocks_are_quarto_tabsets(fixture_page):
@@ -256,8 +266,10 @@ def test_missing_notebook_stops_the_render(tmp_path):
 
 
 def test_chunk_without_its_notebook_cell_is_reported(tmp_path, capsys):
-    """A chunk whose code no notebook cell has (notebook edited by hand) gets no
-    outputs and a warning naming the session; the page check then fails."""
+    """Check a chunk whose code no notebook cell has (notebook edited by hand).
+
+    It gets no outputs and a warning naming the session; the page check then fails.
+    """
     root = make_project(tmp_path)
     path = root / "notebooks" / "python" / "01-fixture.ipynb"
     nb = json.loads(path.read_text("utf-8"))
@@ -330,8 +342,10 @@ def url_of(base: str, probe_copy: Path) -> str:
 
 @needs_chromium
 def test_one_click_switches_every_panel_and_is_remembered(fixture_page, pages, tmp_path):
-    """Quarto's tabsets.js: one click on R shows R in every grouped tabset, and the
-    choice survives a reload and a move to another page (localStorage)."""
+    """Check Quarto's tabsets.js: one click on R shows R in every grouped tabset.
+
+    The choice survives a reload and a move to another page (localStorage).
+    """
     copies = probe_pages(pages, fixture_page[2])
     other = next((copies[k] for k in copies if k.startswith("sessions/")), copies["index.qmd"])
     profile = tmp_path / "profile"
@@ -340,10 +354,12 @@ def test_one_click_switches_every_panel_and_is_remembered(fixture_page, pages, t
         clicked = harness.probe(url_of(base, copies["fixture"]) + "?choose=R", profile)
         reloaded = harness.probe(url_of(base, copies["fixture"]), profile)
         moved = harness.probe(url_of(base, other), profile)
-    assert len(fresh["groups"]) == 4 and harness.tab_problems(fresh, "Python") == []
+    assert len(fresh["groups"]) == 4
+    assert harness.tab_problems(fresh, "Python") == []
     assert harness.tab_problems(clicked, "R") == []
     assert harness.tab_problems(reloaded, "R") == []
-    assert moved["groups"] and harness.tab_problems(moved, "R") == []
+    assert moved["groups"]
+    assert harness.tab_problems(moved, "R") == []
     for data in (fresh, clicked, reloaded, moved):
         assert harness.probe_problems(data) == []
 

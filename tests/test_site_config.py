@@ -62,11 +62,14 @@ def test_site_executes_no_code():
 
 
 def test_filter_order_is_read_from_quarto_yml():
-    """The build runs `_quarto.yml`'s filters in that order, then cells.lua; multicode
-    runs before qna (a qna block inside a language tab stays nested while tabs are read)."""
+    """Check the build runs `_quarto.yml`'s filters in that order, then cells.lua.
+
+    Multicode runs before qna (a qna block inside a language tab stays nested while
+    tabs are read).
+    """
     from coursebuild.config import CourseConfig
 
-    FILTERS = CourseConfig.load(ROOT).filters  # noqa: N806 (what the build runs)
+    FILTERS = CourseConfig.load(ROOT).filters  # what the build runs
     assert filters.notebook_filters(ROOT) == FILTERS
     declared = [n for n in CONFIG["filters"] if n != "quarto"]
     assert [Path(f).parent.name for f in FILTERS[:-1]] == declared
@@ -150,7 +153,8 @@ def test_render_list_and_pages_exist():
     for page in ("index.qmd", "setup.qmd", "instructors.qmd"):
         text = (ROOT / page).read_text(encoding="utf-8")
         assert text.startswith("---\ntitle:"), page
-        assert "```{python}" not in text and "```{r}" not in text, f"{page} must run no code"
+        assert "```{python}" not in text, f"{page} must run no code"
+        assert "```{r}" not in text, f"{page} must run no code"
 
 
 def test_navigation_lists_pages_and_sessions():
@@ -159,7 +163,8 @@ def test_navigation_lists_pages_and_sessions():
     assert left == ["index.qmd", "setup.qmd", "instructors.qmd"]
     contents = website["sidebar"]["contents"]
     sessions = [c for c in contents if isinstance(c, dict) and c.get("section") == "Sessions"]
-    assert sessions and sessions[0]["contents"] == "sessions/*.qmd"
+    assert sessions
+    assert sessions[0]["contents"] == "sessions/*.qmd"
 
 
 def test_session_defaults_are_valid_yaml():

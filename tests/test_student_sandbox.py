@@ -80,7 +80,7 @@ def _outside_repo(path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory) -> dict:
-    """The release files, the environments and the kernels, built once."""
+    """Build the release files, the environments and the kernels, once."""
     base = _outside_repo(tmp_path_factory.mktemp("student"))
     dist = base / "dist"
     files = {
@@ -145,7 +145,7 @@ def _kernel(folder: Path, name: str, argv: list[str], env: dict) -> str:
 
 
 def _clean_env(home: Path) -> dict:
-    """What a student's Jupyter has: no checkout anywhere, the course data cache."""
+    """Return what a student's Jupyter has: no checkout anywhere, the data cache."""
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": str(home),
@@ -214,7 +214,8 @@ def test_downloaded_notebook_runs_alone(sandbox, tmp_path, session, run):
     seen = _probe(sandbox, kernel, lang, folder)
     repo = ROOT.resolve().as_posix()
     assert not [p for p in seen["paths"] if repo in str(p)], seen["paths"]
-    assert repo not in seen["cwd"] and Path(seen["cwd"]).resolve() == folder.resolve()
+    assert repo not in seen["cwd"]
+    assert Path(seen["cwd"]).resolve() == folder.resolve()
     if lang == "python":
         assert not seen["pythonpath"] or repo not in seen["pythonpath"]
         venv = sandbox["kernels"]["venv"].resolve().as_posix()

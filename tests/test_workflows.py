@@ -41,7 +41,8 @@ def test_github_parser_accepts_the_workflows(tmp_path):
     bad.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    stepz: []\n")
     result = subprocess.run(["node", str(CHECK), str(bad)], capture_output=True, text=True,
                             cwd=ROOT)  # fmt: skip
-    assert result.returncode == 1 and "Unexpected value 'stepz'" in result.stdout
+    assert result.returncode == 1
+    assert "Unexpected value 'stepz'" in result.stdout
 
 
 def test_actionlint():
@@ -72,12 +73,15 @@ def test_site_workflow_renders_stored_notebooks_with_pinned_quarto_and_publishes
     setup = [
         s for s in all_steps if s.get("uses", "").startswith("quarto-dev/quarto-actions/setup@")
     ]
-    assert len(setup) == 1 and str(setup[0]["with"]["version"]) == "1.10.18"
+    assert len(setup) == 1
+    assert str(setup[0]["with"]["version"]) == "1.10.18"
     runs = " ".join(s.get("run", "") for s in all_steps)
     assert "quarto render" in runs
-    assert "course build" not in runs and "papermill" not in runs  # nothing re-executes
+    assert "course build" not in runs  # nothing re-executes
+    assert "papermill" not in runs
     config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
     assert config["execute"]["eval"] is False
     uses = [s.get("uses", "").split("@")[0] for s in all_steps]
-    assert "actions/upload-pages-artifact" in uses and "actions/deploy-pages" in uses
+    assert "actions/upload-pages-artifact" in uses
+    assert "actions/deploy-pages" in uses
     assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}

@@ -49,7 +49,7 @@ def source_divs(qmd_text: str, cls: str) -> int:
 
 
 def visible_outputs(cell: dict) -> list[dict]:
-    """The outputs of a notebook cell that the page shows (one div each)."""
+    """Return the outputs of a notebook cell that the page shows (one div each)."""
     shown = []
     for out in cell.get("outputs", []):
         kind = out.get("output_type")
@@ -157,7 +157,7 @@ def check_page(
 
 
 def _owner(node: Node) -> Node | None:
-    """The nearest enclosing tabset of a tab or pane."""
+    """Return the nearest enclosing tabset of a tab or pane."""
     for anc in node.ancestors():
         if "panel-tabset" in anc.classes:
             return anc
@@ -165,12 +165,12 @@ def _owner(node: Node) -> Node | None:
 
 
 def tabs_of(tabset: Node) -> list[Node]:
-    """The tab links of a Quarto tabset (not those of tabsets nested in its panels)."""
+    """Return the tab links of a Quarto tabset (not those of tabsets nested in its panels)."""
     return [a for a in tabset.find_all("a", role="tab") if _owner(a) is tabset]
 
 
 def panes_of(tabset: Node) -> list[Node]:
-    """The panels of a Quarto tabset (not those of nested tabsets)."""
+    """Return the panels of a Quarto tabset (not those of nested tabsets)."""
     return [p for p in tabset.find_all("div", "tab-pane") if _owner(p) is tabset]
 
 
@@ -403,7 +403,7 @@ def probe_problems(data: dict) -> list[str]:
 
 
 def tab_problems(data: dict, want: str) -> list[str]:
-    """Grouped tabsets not all showing `want` (exactly one active tab, its panel visible)."""
+    """List grouped tabsets not all showing `want` (one active tab, its panel visible)."""
     problems = []
     for k, g in enumerate(data["groups"], 1):
         if g["shown"] != [want] or not g["visible"]:

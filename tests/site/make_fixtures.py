@@ -25,7 +25,7 @@ SESSION = HERE / "sessions" / "01-fixture.qmd"
 
 
 def png(color: str) -> str:
-    """A small line plot as base64 PNG."""
+    """Return a small line plot as base64 PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
