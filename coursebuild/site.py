@@ -108,7 +108,9 @@ def share_path(root: Path = ROOT) -> Path:
         candidates += [("quarto --paths", Path(line.strip())) for line in out.splitlines()]
     if os.environ.get(SHARE_ENV):
         candidates.append((f"${SHARE_ENV}", Path(os.environ[SHARE_ENV])))
-    candidates.append(("beside the checkout", root.parent / "shared" / "quarto" / "share"))
+    for folder in dict.fromkeys((root, ROOT)):  # the project, then this checkout (a scratch
+        # course made by a test or an instructor renders with this checkout's copy)
+        candidates.append(("beside the checkout", folder.parent / "shared" / "quarto" / "share"))
     for _, path in candidates:
         if (path / "filters" / "main.lua").is_file() and (path / "rmd" / "rmd.R").is_file():
             return path
