@@ -364,7 +364,7 @@ def estimate_lines(name: str, fit, extra: Mapping[str, float] | None = None) -> 
     >>> import statsmodels.formula.api as smf
     >>> df = pd.DataFrame({"x": [1.0, 2, 3, 4], "y": [1.0, 3, 2, 4]})
     >>> estimate_lines("m", smf.ols("y ~ x", df).fit())[:3]
-    ['m\\tn\\t4', 'm\\tcoef:(Intercept)\\t0.5', 'm\\tcoef:x\\t0.8']
+    ['m\tn\t4', 'm\tcoef:(Intercept)\t0.5', 'm\tcoef:x\t0.8']
     """
     values = {"n": fit.nobs}
     values.update({f"coef:{r_name(term)}": v for term, v in fit.params.items()})
