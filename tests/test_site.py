@@ -183,6 +183,7 @@ def test_render_needs_no_python_or_reticulate(tmp_path):
 def test_missing_share_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv(site.SHARE_ENV, str(tmp_path / "nowhere"))
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.setattr(site, "ROOT", tmp_path / "checkout")  # no copy beside it either
     with pytest.raises(site.SiteError, match="Quarto's resources not found"):
         site.share_path(tmp_path)
 
