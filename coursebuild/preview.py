@@ -138,6 +138,7 @@ class Preview:
             for name in names:
                 self._update(name, building=True)
             start = time.perf_counter()
+            began = time.time()  # for the sources' mtimes: edited during this build?
             lines: list[str] = []
 
             def note(text: str) -> None:
@@ -162,6 +163,12 @@ class Preview:
                 if not mine and errors and not any(_mentions(e, n) for e in errors for n in names):
                     mine = errors  # an error no session claims (e.g. _quarto.yml) is everyone's
                 error = "\n".join(mine) or self._render(name)
+                if error and not mine and self._edited_since(name, began):
+                    # Saved again while it built: the build read the older text, the render
+                    # the newer, so "out of date" says nothing. The watcher has the new
+                    # save and rebuilds; keep the page as it is until then.
+                    self.log(f"preview: {name}: changed during the build, rebuilding")
+                    continue
                 seconds = time.perf_counter() - start
                 if error:
                     self._update(name, building=False, error=error)
@@ -169,6 +176,13 @@ class Preview:
                 else:
                     self._update(name, building=False, error="", good=True)
                     self.log(f"preview: {name} updated in {seconds:.1f} s")
+
+    def _edited_since(self, name: str, began: float) -> bool:
+        """Whether session `name`'s source was saved after `began` (a time.time())."""
+        try:
+            return (self.root / "sessions" / f"{name}.qmd").stat().st_mtime >= began
+        except OSError:
+            return False
 
     def _render(self, name: str) -> str:
         """Render one page into the output folder; return the error, or "" when it worked."""
