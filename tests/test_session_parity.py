@@ -34,6 +34,7 @@ import copy
 from pathlib import Path
 
 import nbformat
+import parity
 import pytest
 from parity import notebook_estimates, parse_estimates, relative_difference
 
@@ -129,22 +130,9 @@ def compare(python: Estimates, r: Estimates) -> list[str]:
 
 
 def max_differences(python: Estimates, r: Estimates) -> dict[str, float]:
-    """Largest relative difference per engine pair, e.g. {'pm vs lme4': 2e-9}.
-
-    Values below 1e-5 in size (zero up to noise, see the module docstring) are left out.
-    """
-    out: dict[str, float] = {}
-    for key, ours in python.items():
-        model, _, engine = key.partition("/")
-        theirs = r.get(r_key(model), {})
-        pair = f"{engine} vs {R_ENGINE.get(model, 'lme4')}"
-        for quantity in set(ours) & set(theirs):
-            if max(abs(ours[quantity]), abs(theirs[quantity])) < 1e-5:
-                continue
-            out[pair] = max(
-                out.get(pair, 0.0), relative_difference(ours[quantity], theirs[quantity])
-            )
-    return out
+    """Largest relative difference per engine pair, e.g. {'pm vs lme4': 2e-9} (parity.py's)."""
+    spec = parity.Spec(SESSION, MODELS, PYTHON_ENGINES, tolerance, R_ENGINE, "lme4")
+    return parity.max_differences(spec, python, r)
 
 
 # --------------------------------------------------------------------------- the notebooks
