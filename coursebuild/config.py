@@ -1,33 +1,24 @@
-"""Course configuration, read once per build from `_quarto.yml` (and `_variables.yml`).
+"""The course configuration: what the build and the site need from `_quarto.yml`.
 
-The site and the build share `_quarto.yml`; `CourseConfig.load` is the one
-place that parses it and checks the declared languages.
+`CourseConfig.load` is the one place that reads `_quarto.yml` (and
+`_variables.yml`) and checks the declared languages; a `Course`
+(`coursebuild.course`) loads it once and hands it to every step.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from .errors import BuildError, load_yaml
 from .filters import notebook_filters
+from .languages import LANGUAGES
+from .problems import BuildError, read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # The keys of `_quarto.yml` the filters read as metadata (and the build hashes).
 COURSE_KEYS = ("course", "multicode", "qna")
-
-# Jupyter kernel and language_info of each language the course can declare.
-KERNELS: dict[str, dict[str, str]] = {
-    "python": {"name": "python3", "display_name": "Python 3", "language": "python"},
-    "r": {"name": "ir", "display_name": "R", "language": "R"},
-}
-LANGUAGE_INFO: dict[str, dict[str, str]] = {
-    "python": {"name": "python", "file_extension": ".py", "mimetype": "text/x-python"},
-    "r": {"name": "R", "file_extension": ".r", "mimetype": "text/x-r-source"},
-}
 
 
 @dataclass(frozen=True)
@@ -35,20 +26,19 @@ class CourseConfig:
     """What the build needs from `_quarto.yml`."""
 
     languages: tuple[str, ...]
-    metadata: dict  # the COURSE_KEYS, passed to pandoc as metadata
-    quarto: dict  # all of `_quarto.yml`, for `{{< meta key >}}`
+    metadata: dict  # the COURSE_KEYS, passed to pandoc as metadata (labels filled in)
+    quarto: dict  # all of `_quarto.yml`, for `{{< meta key >}}` and the site
     variables: dict  # `_variables.yml`, for `{{< var key >}}`
     filters: tuple[str, ...] = ()  # the build's Lua filters, in order (coursebuild.filters)
 
     @classmethod
     def load(cls, root: Path = ROOT) -> CourseConfig:
         """Read the course's ``_quarto.yml``; a missing or broken one is a `BuildError`."""
-        path = root / "_quarto.yml"
-        data = _yaml_file(path, root)
+        data = read_yaml(root / "_quarto.yml", root)
         if not isinstance(data, dict):
             raise BuildError("_quarto.yml", None, "must be a YAML mapping (key: value lines)")
         variables_file = root / "_variables.yml"
-        variables = _yaml_file(variables_file, root) if variables_file.exists() else {}
+        variables = read_yaml(variables_file, root) if variables_file.exists() else {}
         multicode = data.get("multicode") or {}
         languages = tuple(str(lang).lower() for lang in multicode.get("languages") or [])
         if not languages:
@@ -58,32 +48,34 @@ class CourseConfig:
                 "multicode.languages must list the course's languages, e.g. "
                 "'multicode: {languages: [python, r]}'",
             )
-        unknown = [lang for lang in languages if lang not in KERNELS]
+        unknown = [lang for lang in languages if lang not in LANGUAGES]
         if unknown:
             raise BuildError(
                 "_quarto.yml",
                 None,
-                f"no Jupyter kernel known for language(s) {unknown}; known: {sorted(KERNELS)}",
+                f"no Jupyter kernel known for language(s) {unknown}; known: {sorted(LANGUAGES)}",
             )
-        metadata = {key: data[key] for key in COURSE_KEYS if key in data}
         return cls(
             languages=languages,
-            metadata=metadata,
+            metadata=_metadata(data, languages),
             quarto=data,
             variables=variables if isinstance(variables, dict) else {},
             filters=notebook_filters(root, data),
         )
 
+    def label(self, lang: str) -> str:
+        """Return the tab label of `lang` (``multicode.labels``, else the language's own)."""
+        return str(self.metadata["multicode"]["labels"][lang])
 
-def _yaml_file(path: Path, root: Path) -> object:
-    """Return a YAML file's content; a syntax error names the file and line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BuildError(path.name, None, f"cannot read: {exc}") from exc
-    try:
-        return load_yaml(text) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        raise BuildError(path.relative_to(root).as_posix(), line, f"invalid YAML: {exc}") from exc
+
+def _metadata(data: dict, languages: tuple[str, ...]) -> dict:
+    """Return the course keys as the filters read them, every declared language labelled.
+
+    `_quarto.yml` may leave a label out; the filters then get the one from
+    `coursebuild.languages`, so no filter keeps a table of languages of its own.
+    """
+    metadata = {key: copy.deepcopy(data[key]) for key in COURSE_KEYS if key in data}
+    multicode = metadata.setdefault("multicode", {})
+    given = {str(k).lower(): v for k, v in (multicode.get("labels") or {}).items()}
+    multicode["labels"] = {lang: given.get(lang, LANGUAGES[lang].label) for lang in languages}
+    return metadata

@@ -11,27 +11,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
-from .errors import BuildError
+from .problems import BuildError, read_yaml
 
 # The notebook build's only filter of its own: chunks become notebook cells.
 NOTEBOOK_ONLY = "filters/cells.lua"
 
 
-def declared(root: Path, config: dict | None = None) -> list[str]:
-    """`_quarto.yml`'s ``filters:`` entries as written (``quarto`` included).
-
-    `config` is `_quarto.yml` already loaded (read here when not given).
-    """
-    path = root / "_quarto.yml"
-    if config is None:
-        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+def declared(config: dict) -> list[str]:
+    """`_quarto.yml`'s ``filters:`` entries as written (``quarto`` included)."""
     names = []
     for entry in config.get("filters") or []:
         name = entry if isinstance(entry, str) else (entry or {}).get("path")
         if not name:
-            raise BuildError(path, None, f"filters: entry {entry!r} names no filter")
+            raise BuildError("_quarto.yml", None, f"filters: entry {entry!r} names no filter")
         names.append(str(name))
     return names
 
@@ -40,23 +32,23 @@ def lua_files(root: Path, name: str) -> list[str]:
     """Return the Lua files (relative to `root`) behind one ``filters:`` name."""
     if name.endswith(".lua"):
         if not (root / name).exists():
-            raise BuildError(root / "_quarto.yml", None, f"filter {name} does not exist")
+            raise BuildError("_quarto.yml", None, f"filter {name} does not exist")
         return [name]
     manifest = root / "_extensions" / name / "_extension.yml"
     if not manifest.exists():
         raise BuildError(
-            root / "_quarto.yml", None, f"filter {name!r}: no _extensions/{name}/_extension.yml"
+            "_quarto.yml", None, f"filter {name!r}: no _extensions/{name}/_extension.yml"
         )
-    ext = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
-    files = (ext.get("contributes") or {}).get("filters") or []
+    ext = read_yaml(manifest, root)
+    files = ((ext if isinstance(ext, dict) else {}).get("contributes") or {}).get("filters") or []
     found = [f"_extensions/{name}/{f}" for f in files if (manifest.parent / f).exists()]
     if not found:
-        raise BuildError(manifest, None, f"extension {name!r} contributes no existing Lua filter")
+        shown = f"_extensions/{name}/_extension.yml"
+        raise BuildError(shown, None, f"extension {name!r} contributes no existing Lua filter")
     return found
 
 
-def notebook_filters(root: Path, config: dict | None = None) -> tuple[str, ...]:
+def notebook_filters(root: Path, config: dict) -> tuple[str, ...]:
     """List the notebook build's filters: `_quarto.yml`'s (without ``quarto``), then cells."""
-    names = declared(root, config)
-    files = [f for name in names if name != "quarto" for f in lua_files(root, name)]
+    files = [f for name in declared(config) if name != "quarto" for f in lua_files(root, name)]
     return (*files, NOTEBOOK_ONLY)

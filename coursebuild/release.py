@@ -20,7 +20,7 @@ import tomllib
 from pathlib import Path
 
 from .config import ROOT
-from .errors import BuildError
+from .problems import BuildError
 
 R_PACKAGE = "qmhelpers"
 R_FILES = ("schools.R", "session.R", "regression.R")  # helpers/R/ -> the package's R/

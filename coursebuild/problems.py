@@ -3,12 +3,17 @@
 Every step of the build collects `Problem`s rather than stopping at the
 first, so one run reports everything an author has to fix; `BuildError`
 carries them to the command line, which prints them sorted, once each.
+The YAML files of a course are read here too (`read_yaml`), so a broken
+one is a problem like any other, and so are the problems the Lua filters
+write to their problems file (`read_problems`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
 
@@ -84,3 +89,65 @@ class BuildError(Exception):
         error.problems = found
         error.args = ("\n".join(str(p) for p in found),)
         return error
+
+
+def read_yaml(path: Path, root: Path) -> object:
+    """Return a YAML file's content (``{}`` when empty); any problem is a `BuildError`.
+
+    The course's one reader of YAML files (`_quarto.yml`, `_variables.yml`,
+    `_metadata.yml`, extension manifests): a syntax error names the file,
+    relative to `root`, and the line.
+    """
+    shown = shown_path(path, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise BuildError(shown, None, f"cannot read: {reason}") from exc
+    try:
+        return load_yaml(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise BuildError(shown, line, f"invalid YAML: {exc}") from exc
+
+
+def shown_path(path: Path, root: Path) -> str:
+    """Return a path as messages and notebooks name it: relative to the course, with '/'.
+
+    A file outside the course is named by its file name alone, never by a
+    machine path.
+    """
+    try:
+        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return Path(path).name
+
+
+def read_problems(path: Path) -> list[Problem]:
+    """Return the problems the Lua filters wrote to their ``problems-file``.
+
+    The filters' one way to report (see `_extensions/multicode/support.lua`): one JSON
+    object a line, ``{"file", "line", "filter", "message", "warning"}``. A missing file
+    means none were reported.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    found = []
+    for raw in text.splitlines():
+        if raw.strip():
+            item = json.loads(raw)
+            message = (
+                f"[{item['filter']}] {item['message']}" if item.get("filter") else item["message"]
+            )
+            found.append(
+                Problem(
+                    str(item.get("file") or ""),
+                    int(item.get("line") or 0),
+                    message,
+                    bool(item.get("warning")),
+                )
+            )
+    return found

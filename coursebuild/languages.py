@@ -1,0 +1,79 @@
+"""Everything the course knows about each language it can teach in, in one place.
+
+A course declares its languages in `_quarto.yml` (``multicode.languages``);
+each must be one of `LANGUAGES`. What differs between languages lives here
+and nowhere else: the Jupyter kernel and ``language_info`` a notebook
+records, the tab label when `_quarto.yml` gives none (passed to the Lua
+filters as metadata), the first cell's "what you need" note and the
+install cell, and what `./course doctor` checks for the language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Language:
+    """One language's facts (see the module docstring)."""
+
+    id: str  # as in `multicode.languages` and a chunk's ```{id}
+    label: str  # tab label, unless `multicode.labels` says otherwise
+    kernel: dict[str, str]  # the notebook's kernelspec
+    language_info: dict[str, str]
+    needs: str  # markdown: what running the notebook needs ({requirements}, {setup} links)
+    install: str  # code of the install cell ({version}, {wheel}, {tarball})
+    kernel_programs: tuple[str, ...] = ()  # what the doctor looks for on PATH
+
+
+PYTHON = Language(
+    id="python",
+    label="Python",
+    kernel={"name": "python3", "display_name": "Python 3", "language": "python"},
+    language_info={"name": "python", "file_extension": ".py", "mimetype": "text/x-python"},
+    needs=(
+        "**To run this notebook** you need Python 3.11 or later with the packages in "
+        "[requirements.txt]({requirements}) (Colab has most of them).\\\n"
+        "The cell after the parameters installs the course's helpers (`qm-helpers`) when "
+        "missing; R and `lme4` are optional (they only add cross-checks).\\\n"
+        "Step by step, on your computer or in Colab: [setup]({setup})."
+    ),
+    install=(
+        "# The course's helpers (qm-helpers {version}): installed once, only when missing\n"
+        "import importlib.util\n"
+        "\n"
+        'if importlib.util.find_spec("helpers") is None:\n'
+        '    %pip install -q "{wheel}"\n'
+        "    importlib.invalidate_caches()"
+    ),
+    kernel_programs=("python3",),
+)
+
+R = Language(
+    id="r",
+    label="R",
+    kernel={"name": "ir", "display_name": "R", "language": "R"},
+    language_info={"name": "R", "file_extension": ".r", "mimetype": "text/x-r-source"},
+    needs=(
+        "**To run this notebook** you need R 4.2 or later with the packages the setup page "
+        "lists (lme4, ggplot2, jsonlite, digest, ...) and Jupyter's R kernel (IRkernel).\\\n"
+        "The cell after the parameters installs the course's R helpers (package `qmhelpers`) "
+        "when missing.\\\n"
+        "Step by step, on your computer or in Colab: [setup]({setup})."
+    ),
+    install=(
+        "# The course's R helpers (qmhelpers {version}): installed once, only when missing\n"
+        'if (!requireNamespace("qmhelpers", quietly = TRUE)) {{\n'
+        '  install.packages(c("jsonlite", "digest"), repos = "https://cloud.r-project.org")\n'
+        '  install.packages("{tarball}", repos = NULL, type = "source")\n'
+        "}}"
+    ),
+    kernel_programs=("R", "Rscript"),
+)
+
+LANGUAGES: dict[str, Language] = {lang.id: lang for lang in (PYTHON, R)}
+
+
+def kernel_names() -> dict[str, str]:
+    """Return each language's Jupyter kernel name, by language id."""
+    return {lang.id: lang.kernel["name"] for lang in LANGUAGES.values()}
