@@ -8,7 +8,8 @@ from pathlib import Path
 
 from . import build
 from .config import ROOT
-from .errors import BuildError
+from .course import Course
+from .problems import BuildError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("sessions", nargs="*", help="session names (default: all)")
     b.add_argument("--force", action="store_true", help="rebuild even if up to date")
     b.add_argument("--jobs", type=int, default=2, help="notebooks executed at once (default 2)")
+    b.add_argument("--report", type=Path, help="also write what the build did, as JSON, to FILE")
     c = sub.add_parser("check", help="exit 1 if any notebook is out of date with its inputs")
     c.add_argument("sessions", nargs="*")
     n = sub.add_parser("new", help='start a session from the template: new NN-slug "Title"')
@@ -37,10 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     root = args.root.resolve()
     try:
         if args.command == "build":
-            return 1 if build.build(root, args.sessions, args.force, args.jobs) else 0
+            report = build.build(root, args.sessions, args.force, args.jobs, log=_print)
+            if args.report:
+                args.report.write_text(report.to_json() + "\n", encoding="utf-8")
+            return 0 if report.ok else 1
         if args.command == "new":
             return new_session(root, args.name, args.title)
-        stale = build.plan(root, args.sessions)
+        stale = build.plan(Course.load(root), args.sessions)
         for job in stale:
             print(f"out of date: {job.output.relative_to(root)} (run ./course build)")
         return 1 if stale else 0
@@ -48,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)  # progress shows as it happens, also through a pipe
 
 
 def new_session(root: Path, name: str, title: str) -> int:

@@ -7,12 +7,12 @@ per language, ``<session>.answers.ipynb``, executed with every answer in: the
 downloads keep the questions only (``qna.targets.ipynb``) and the website
 takes the answers' outputs from these.
 
-One build reads the course configuration once and each session once (with
-the files it includes). Stale notebooks are checked and converted first
-(fast), every problem of every selected session is reported at once, sorted
-and once each; if there is any error nothing is executed or written.
-Otherwise the notebooks are executed in parallel, each written to a
-temporary file and renamed, so a failure leaves the previous notebook as it was.
+The build works on a `Course`, read once. Stale notebooks are checked and
+converted first (fast), every problem of every selected session is reported
+at once, sorted and once each; if there is any error nothing is executed or
+written. Otherwise the notebooks are executed in parallel, each written to a
+temporary file and renamed, so a failure leaves the previous notebook as it
+was. `build` returns a `BuildReport`; progress and problems go to `log`.
 """
 
 from __future__ import annotations
@@ -25,10 +25,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import estimates, preamble, source  # convert, execute, notebook: when there is work
-from .config import ROOT, CourseConfig
-from .errors import BuildError, Problem
-from .inputs import inputs_sha1, shared_sha1
+from . import estimates, source  # convert, execute, notebook: when there is work
+from .config import ROOT
+from .course import Course
+from .inputs import inputs_sha1
+from .problems import BuildError, Problem
+from .report import CURRENT, EXECUTED, FAILED, BuildReport, NotebookResult
 
 ANSWERS = "answers"  # the variant with every qna answer in
 
@@ -37,30 +39,26 @@ ANSWERS = "answers"  # the variant with every qna answer in
 class Job:
     """One notebook to build, from its session as read once."""
 
-    session: Path
+    source: source.Source
     lang: str
     output: Path
     inputs_sha1: str
     variant: str = ""  # "" (the download) or ANSWERS
-    source: source.Source | None = None
-    outline: preamble.Outline = ()  # every session's name and title (the navigation links)
+
+    @property
+    def session(self) -> Path:
+        """Return the session's source file."""
+        return self.source.path
 
     @property
     def name(self) -> str:
         """Name the job as the build log shows it: ``<lang>/<notebook stem>``."""
         return f"{self.lang}/{self.output.name.removesuffix('.ipynb')}"
 
-
-def sessions(root: Path = ROOT, names: Iterable[str] = ()) -> list[Path]:
-    """Session sources in course order; `_`-prefixed files are partials, not sessions."""
-    found = sorted(p for p in (root / "sessions").glob("*.qmd") if not p.name.startswith("_"))
-    wanted = {Path(n).stem for n in names}
-    if wanted:
-        unknown = wanted - {p.stem for p in found}
-        if unknown:
-            raise BuildError("sessions/", None, f"no such session(s): {', '.join(sorted(unknown))}")
-        found = [p for p in found if p.stem in wanted]
-    return found
+    @property
+    def stale(self) -> bool:
+        """Whether the notebook on disk was built from other inputs (or is missing)."""
+        return recorded_inputs(self.output) != self.inputs_sha1
 
 
 def output_path(session: Path, lang: str, root: Path = ROOT, variant: str = "") -> Path:
@@ -69,71 +67,30 @@ def output_path(session: Path, lang: str, root: Path = ROOT, variant: str = "") 
     return root / "notebooks" / lang / f"{session.stem}{suffix}.ipynb"
 
 
-def shown(path: Path, root: Path) -> str:
-    """Return a path as messages and notebooks name it: relative to the course, with '/'."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.name
-
-
-def load_session(path: Path, config: CourseConfig, root: Path = ROOT) -> source.Source:
-    """Read and check one session (problems collected in the result)."""
-    return source.load(path, config.languages, shown(path, root), config.variables, config.quarto)
-
-
-def jobs_of(
-    src: source.Source,
-    config: CourseConfig,
-    shared: str,
-    root: Path = ROOT,
-    outline: preamble.Outline = (),
-) -> list[Job]:
+def jobs_of(course: Course, src: source.Source) -> list[Job]:
     """Return the notebooks a session makes: one per language it uses, per variant."""
     variants = ["", ANSWERS] if "qna" in src.divs else [""]
     return [
         Job(
-            src.path,
-            lang,
-            output_path(src.path, lang, root, variant),
-            inputs_sha1(src, f"{lang}.{variant}", shared),
-            variant,
             src,
-            outline,
+            lang,
+            output_path(src.path, lang, course.root, variant),
+            inputs_sha1(src, f"{lang}.{variant}", course.shared_sha1),
+            variant,
         )
         for variant in variants
-        for lang in src.languages(config.languages)
+        for lang in src.languages(course.config.languages)
     ]
 
 
-def targets(
-    root: Path = ROOT, names: Iterable[str] = (), config: CourseConfig | None = None
-) -> list[Job]:
-    """Every notebook the sessions make, with the hash of its inputs now."""
-    config = config or CourseConfig.load(root)
-    # Every session is read (once): each notebook's first cell links its neighbours.
-    loaded = {path: load_session(path, config, root) for path in sessions(root)}
-    outline = preamble.outline_of(loaded.values())
-    shared = shared_sha1(config, root, outline)  # once: every notebook shares it
-    return [
-        job
-        for path in sessions(root, names)
-        for job in jobs_of(loaded[path], config, shared, root, outline)
-    ]
+def targets(course: Course, names: Iterable[str] = ()) -> list[Job]:
+    """Every notebook the selected sessions make, with the hash of its inputs now."""
+    return [job for src in course.select(names) for job in jobs_of(course, src)]
 
 
-def plan(
-    root: Path = ROOT,
-    names: Iterable[str] = (),
-    force: bool = False,
-    config: CourseConfig | None = None,
-) -> list[Job]:
+def plan(course: Course, names: Iterable[str] = (), force: bool = False) -> list[Job]:
     """Return the notebooks whose recorded inputs hash differs from their inputs now."""
-    return [
-        job
-        for job in targets(root, names, config)
-        if force or recorded_inputs(job.output) != job.inputs_sha1
-    ]
+    return [job for job in targets(course, names) if force or job.stale]
 
 
 def recorded_inputs(path: Path) -> str | None:
@@ -145,38 +102,38 @@ def recorded_inputs(path: Path) -> str | None:
         return None
 
 
-def unexecuted(
-    session: Path, lang: str, root: Path = ROOT, inputs: str | None = None, variant: str = ""
-) -> dict:
-    """Return the notebook for `lang` before execution; `BuildError` lists the session's errors."""
-    config = CourseConfig.load(root)
-    src = load_session(session, config, root)
-    if inputs is None:
-        inputs = inputs_sha1(src, f"{lang}.{variant}", shared_sha1(config, root))
-    job = Job(session, lang, output_path(session, lang, root, variant), inputs, variant, src)
-    nb, problems = _convert(job, config, root)
+def unexecuted(session: Path, lang: str, root: Path = ROOT, variant: str = "") -> dict:
+    """Return the notebook for `lang` before execution; `BuildError` lists the session's errors.
+
+    Reads the course at `root` once (the notebook's first cell links its neighbours);
+    `session` may also be a page outside it (a test's fixture), read with the course's
+    configuration.
+    """
+    course = Course.load(root)
+    src = course.sessions.get(session.stem)
+    if src is None or src.path.resolve() != session.resolve():
+        src = course.read(session)
+    job = Job(src, lang, output_path(session, lang, root, variant), "", variant)
+    job.inputs_sha1 = inputs_sha1(src, f"{lang}.{variant}", course.shared_sha1)
+    nb, problems = _convert(course, job)
     errors = [p for p in src.problems + problems if not p.warning]
     if errors:
         raise BuildError.of(errors)
     return nb
 
 
-def _convert(job: Job, config: CourseConfig, root: Path) -> tuple[dict, list[Problem]]:
+def _convert(course: Course, job: Job) -> tuple[dict, list[Problem]]:
     """Return the unexecuted notebook of a job, and the problems the filters reported."""
     from . import convert, notebook
 
-    src = job.source
-    assert src is not None
-    if src.fatal:  # pandoc would only repeat the source's problems, confusingly
+    if job.source.fatal:  # pandoc would only repeat the source's problems, confusingly
         return {}, []
-    raw, problems = convert.to_ipynb(src, job.lang, config, root, answers=job.variant == ANSWERS)
+    answers = job.variant == ANSWERS
+    raw, problems = convert.to_ipynb(course, job.source, job.lang, answers=answers)
     if [p for p in problems if not p.warning]:
         # A div left unconverted makes the later filters warn about it: noise.
         return {}, [p for p in problems if not p.warning]
-    nb = notebook.finish(
-        raw, src, job.lang, job.inputs_sha1, shown(src.path, root), config, job.outline or None
-    )
-    return nb, problems
+    return notebook.finish(course, raw, job.source, job.lang, job.inputs_sha1), problems
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -222,94 +179,117 @@ def _execute(job: Job, nb: dict, root: Path) -> tuple[dict, float]:
 
 
 def build(
-    root: Path = ROOT,
+    root: Path | Course = ROOT,
     names: Iterable[str] = (),
     force: bool = False,
     jobs: int = 2,
     log: Callable[[str], None] = print,
-) -> int:
-    """Build every stale notebook; return the number of failures (0: all good)."""
+) -> BuildReport:
+    """Build every stale notebook of the selected sessions; return what happened.
+
+    `root` is the course folder, or a `Course` already read (the preview reads it
+    itself). A broken `_quarto.yml` or an unknown session name is a `BuildError`:
+    nothing of the course can be built then.
+    """
     start = time.perf_counter()
-    config = CourseConfig.load(root)
-    # Every session is read (once): each notebook's first cell links its neighbours.
-    loaded = {path: load_session(path, config, root) for path in sessions(root)}
-    outline = preamble.outline_of(loaded.values())
-    shared = shared_sha1(config, root, outline)
-    sources = [loaded[path] for path in sessions(root, names)]
-    todo = [
-        job
-        for src in sources
-        for job in jobs_of(src, config, shared, root, outline)
-        if force or recorded_inputs(job.output) != job.inputs_sha1
-    ]
+    report = BuildReport()
+    course = root if isinstance(root, Course) else Course.load(root)
+    sources = course.select(names)
+    todo = [job for src in sources for job in jobs_of(course, src) if force or job.stale]
     building = {job.session for job in todo}
-    problems: set[Problem] = set()
-    checks = []  # sessions without notebooks are still checked, by one conversion
     for src in sources:  # errors always; warnings of the sessions being built
-        problems.update(p for p in src.problems if not p.warning or src.path in building)
-        if not src.chunks and not src.errors:
-            checks.append(Job(src.path, config.languages[0], src.path, "", "", src))
+        kept = [p for p in src.problems if not p.warning or src.path in building]
+        report.session(src.name).problems.extend(kept)
+        report.session(src.name).notebooks.extend(
+            NotebookResult(j.name, j.lang, CURRENT) for j in jobs_of(course, src) if j not in todo
+        )
+    checks = [  # sessions without notebooks are still checked, by one conversion
+        Job(src, course.config.languages[0], src.path, "")
+        for src in sources
+        if not src.chunks and not src.errors
+    ]
     ready: list[tuple[Job, dict]] = []
     if todo or checks:  # a no-op build starts no threads and asks pandoc nothing
-        from concurrent.futures import ThreadPoolExecutor
-
-        from . import convert
-
-        convert.pandoc_path()  # found once (it asks pandoc its version), before the threads
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:  # pandoc: subprocesses
-            converted = pool.map(lambda j: _convert(j, config, root), todo + checks)
-            for job, (nb, found) in zip(todo + checks, converted, strict=True):
-                if job in todo:
-                    problems.update(found)
-                    ready.append((job, nb))
-                    continue
-                problems.update(p for p in found if not p.warning)
-                if not found:
-                    where = shown(job.session, root)
-                    problems.add(Problem(where, 0, "no code chunks: no notebook is built", True))
-    for problem in sorted(problems):
+        ready = _convert_all(course, todo, checks, report, jobs)
+    report.convert_seconds = time.perf_counter() - start
+    for problem in sorted({p for s in report.sessions.values() for p in s.problems}):
         log(str(problem))
-    errors = [p for p in problems if not p.warning]
-    if errors:
-        log(f"{len(errors)} error(s): nothing was built; fix them and run the build again.")
-        return len(errors)
+    if report.errors:
+        log(f"{len(report.errors)} error(s): nothing was built; fix them and run the build again.")
+        return report
     if not todo:
         log("All notebooks are up to date.")
-        return 0
-    log(f"Checked and converted {len(ready)} notebook(s) in {time.perf_counter() - start:.2f} s.")
+        return report
+    log(f"Checked and converted {len(ready)} notebook(s) in {report.convert_seconds:.2f} s.")
     start = time.perf_counter()
-    failures = _run(ready, root, jobs, log)
-    log(f"Executed {len(ready)} notebook(s) in {time.perf_counter() - start:.2f} s.")
-    return failures
+    _run(course, ready, jobs, log, report)
+    report.execute_seconds = time.perf_counter() - start
+    log(f"Executed {len(ready)} notebook(s) in {report.execute_seconds:.2f} s.")
+    return report
 
 
-def _run(ready: list[tuple[Job, dict]], root: Path, jobs: int, log: Callable[[str], None]) -> int:
+def _convert_all(
+    course: Course, todo: list[Job], checks: list[Job], report: BuildReport, jobs: int
+) -> list[tuple[Job, dict]]:
+    """Convert the stale notebooks (and check the sessions without any) in threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from . import convert
+
+    convert.pandoc_path()  # found once (it asks pandoc its version), before the threads
+    ready = []
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:  # pandoc: subprocesses
+        converted = pool.map(lambda j: _convert(course, j), todo + checks)
+        for job, (nb, found) in zip(todo + checks, converted, strict=True):
+            problems = report.session(job.source.name).problems
+            if job in todo:
+                problems.extend(p for p in found if p not in problems)
+                ready.append((job, nb))
+                continue
+            problems.extend(p for p in found if not p.warning and p not in problems)
+            if not found:
+                where = course.shown(job.session)
+                problems.append(Problem(where, 0, "no code chunks: no notebook is built", True))
+    return ready
+
+
+def _run(
+    course: Course,
+    ready: list[tuple[Job, dict]],
+    jobs: int,
+    log: Callable[[str], None],
+    report: BuildReport,
+) -> None:
     """Execute the converted notebooks; write each one that succeeds."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     from . import execute, notebook
 
-    failures = 0
     log(f"Executing {len(ready)} notebook(s) with {jobs} worker(s).")
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(_execute, job, nb, root): job for job, nb in ready}
+        futures = {pool.submit(_execute, job, nb, course.root): job for job, nb in ready}
         for done, future in enumerate(as_completed(futures), start=1):
             job = futures[future]
+            notebooks = report.session(job.source.name).notebooks
             try:
                 executed, seconds = future.result()
             except execute.ExecutionFailed as exc:
-                chunks = job.source.chunks if job.source is not None else []
-                chunk = next((c for c in chunks if c.id == exc.cell), None)
-                where = f"{chunk.file}:{chunk.line}" if chunk else shown(job.session, root)
+                chunk = next((c for c in job.source.chunks if c.id == exc.cell), None)
+                where = (
+                    Problem(chunk.file, chunk.line) if chunk else Problem(course.shown(job.session))
+                )
                 cell = f" in cell '{exc.cell}'" if exc.cell else ""
-                log(f"[{done}/{len(ready)}] {job.name}: FAILED{cell}\n  {where}: {exc.message}")
-                failures += 1
+                problem = Problem(where.path, where.line, exc.message)
+                log(f"[{done}/{len(ready)}] {job.name}: FAILED{cell}\n  {problem}")
+                notebooks.append(NotebookResult(job.name, job.lang, FAILED, None, problem))
                 continue
             except Exception as exc:  # a kernel that would not start, a papermill crash, ...
-                log(f"[{done}/{len(ready)}] {job.name}: FAILED: {type(exc).__name__}: {exc}")
-                failures += 1
+                message = f"{type(exc).__name__}: {exc}"
+                log(f"[{done}/{len(ready)}] {job.name}: FAILED: {message}")
+                problem = Problem(course.shown(job.session), 0, message)
+                notebooks.append(NotebookResult(job.name, job.lang, FAILED, None, problem))
                 continue
             executed = estimates.extract(executed)  # test-only output -> metadata
             write_atomic(job.output, notebook.dumps(executed))
             log(f"[{done}/{len(ready)}] {job.name}: executed in {seconds:.1f} s")
-    return failures
+            notebooks.append(NotebookResult(job.name, job.lang, EXECUTED, seconds))

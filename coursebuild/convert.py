@@ -3,9 +3,10 @@
 Pandoc 3 (from PyPI's pypandoc-binary: Debian's 2.17 is too old) reads the
 markdown `coursebuild.source` wrote and runs the project's Lua filters: the
 multicode and qna extensions (the same code the website uses) and
-`filters/cells.lua`. The filters report every problem as a
-``<file>:<line>: [<filter>] ...`` line on stderr (``collect-problems``) and
-go on; `to_ipynb` returns them with the notebook.
+`filters/cells.lua`. The filters write every problem they find to the file
+named by the ``problems-file`` metadata (`coursebuild.problems.read_problems`
+reads it) and go on (``collect-problems``); `to_ipynb` returns them with the
+notebook.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import re
 import subprocess
 import tempfile
 from functools import cache
@@ -21,18 +21,9 @@ from pathlib import Path
 
 import yaml
 
-from .config import ROOT, CourseConfig
-from .errors import Problem
+from .course import Course
+from .problems import Problem, read_problems
 from .source import Source
-
-# The filters' problem lines: "[WARNING] " for a warning, then
-# "<file>[:<line>]: [filter] message" (or "[filter] message" alone); a problem
-# raised with Lua's assert starts with the raising "<file>.lua:<n>: ", skipped.
-PROBLEM = re.compile(
-    r"^(?:\S+\.lua:\d+: )?(?P<warning>\[WARNING\] )?(?:(?P<file>[^\s:]+)(?::(?P<line>\d+))?: )?"
-    r"(?P<msg>\[(?!WARNING\]|INFO\])[\w-]+\] .*)$",
-    re.MULTILINE,
-)
 
 
 @cache
@@ -44,7 +35,7 @@ def pandoc_path() -> str:
 
 
 def to_ipynb(
-    source: Source, lang: str, config: CourseConfig, root: Path = ROOT, answers: bool = False
+    course: Course, source: Source, lang: str, answers: bool = False
 ) -> tuple[dict, list[Problem]]:
     """Run pandoc with the filters on `source` for `lang`.
 
@@ -53,57 +44,39 @@ def to_ipynb(
     With `answers`, every qna block keeps question and answer (unless a block
     says otherwise itself): the variant the website takes answer outputs from.
     """
-    shown = _shown(source, root)
-    meta = copy.deepcopy(config.metadata)
+    shown = course.shown(source.path)
+    meta = copy.deepcopy(course.config.metadata)
     if answers:
         qna = meta.setdefault("qna", {})
         qna.setdefault("targets", {})["ipynb"] = "both"
-    meta["multicode-keep"] = lang
-    meta["source-file"] = shown
-    meta["collect-problems"] = True
-    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False, encoding="utf-8") as tmp:
-        yaml.safe_dump(meta, tmp)
-        meta_file = Path(tmp.name)
-    try:
+    with tempfile.TemporaryDirectory(prefix="coursebuild-") as tmp:
+        problems_file = Path(tmp) / "problems.jsonl"
+        meta.update(
+            {
+                "multicode-keep": lang,
+                "source-file": shown,
+                "collect-problems": True,
+                "problems-file": str(problems_file),
+            }
+        )
+        meta_file = Path(tmp) / "metadata.yml"
+        meta_file.write_text(yaml.safe_dump(meta), encoding="utf-8")
         cmd = [pandoc_path(), "--from=markdown", "--to=ipynb", f"--metadata-file={meta_file}"]
         # Images are found beside the session, as Quarto finds them.
         cmd += [f"--resource-path={source.path.parent.resolve()}{os.pathsep}."]
-        cmd += [f"--lua-filter={root / f}" for f in config.filters]
+        cmd += [f"--lua-filter={course.root / f}" for f in course.config.filters]
         result = subprocess.run(
             cmd,
             input=source.markdown,
             capture_output=True,
             text=True,
             encoding="utf-8",
-            cwd=root,
+            cwd=course.root,
         )
-    finally:
-        meta_file.unlink(missing_ok=True)
-    problems = problems_in(result.stderr, shown)
+        problems = [p if p.path else Problem(shown, p.line, p.message, p.warning)
+                    for p in read_problems(problems_file)]  # fmt: skip
     if result.returncode != 0:
         if not [p for p in problems if not p.warning]:
             problems.append(Problem(shown, 0, "pandoc failed: " + result.stderr.strip()))
         return {}, problems
     return json.loads(result.stdout), problems
-
-
-def problems_in(stderr: str, shown: str) -> list[Problem]:
-    """Return the problems the filters reported on stderr, as `Problem`s."""
-    found = []
-    for match in PROBLEM.finditer(stderr):
-        found.append(
-            Problem(
-                match.group("file") or shown,
-                int(match.group("line") or 0),
-                match.group("msg").strip(),
-                warning=bool(match.group("warning")),
-            )
-        )
-    return found
-
-
-def _shown(source: Source, root: Path) -> str:
-    try:
-        return source.path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return source.path.name

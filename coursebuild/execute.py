@@ -13,7 +13,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from .config import KERNELS, ROOT
+from .config import ROOT
+from .languages import LANGUAGES
 
 # Volatile metadata papermill and nbclient add to cells and notebooks.
 VOLATILE_CELL_KEYS = ("papermill", "execution")
@@ -44,7 +45,7 @@ def run(notebook: dict, lang: str, cwd: Path, timeout: int = 600) -> dict:
             papermill.execute_notebook(
                 str(src),
                 str(out),
-                kernel_name=KERNELS[lang]["name"],
+                kernel_name=LANGUAGES[lang].kernel["name"],
                 cwd=str(cwd),
                 progress_bar=False,
                 log_output=False,

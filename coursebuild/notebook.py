@@ -15,27 +15,17 @@ import hashlib
 import json
 
 from . import preamble
-from .config import KERNELS, LANGUAGE_INFO, CourseConfig
-from .errors import BuildError
+from .course import Course
+from .languages import LANGUAGES
+from .problems import BuildError
 from .source import Source
 
 NBFORMAT, NBFORMAT_MINOR = 4, 5
 
 
-def finish(
-    raw: dict,
-    source: Source,
-    lang: str,
-    inputs_sha1: str,
-    shown: str,
-    config: CourseConfig | None = None,
-    outline: preamble.Outline | None = None,
-) -> dict:
-    """Turn pandoc's notebook for `lang` into the notebook the build writes.
-
-    `config` and `outline` (every session's name and title) are the build's,
-    loaded once; without them the generated first cells read them.
-    """
+def finish(course: Course, raw: dict, source: Source, lang: str, inputs_sha1: str) -> dict:
+    """Turn pandoc's notebook for `lang` into the notebook the build writes."""
+    shown = course.shown(source.path)
     ids = {c.id for c in source.chunks if c.lang == lang}
     cells = []
     for cell in raw.get("cells", []):
@@ -46,7 +36,7 @@ def finish(
             cells.append(_code(cell["id"], text, cell.get("metadata", {}).get("tags", [])))
         elif text.strip():
             cells.append(_markdown(text))
-    cells = preamble.add(source, lang, cells, config, outline)  # title, needs, install
+    cells = preamble.add(course, source, lang, cells)  # title, needs, install
     _number_markdown_ids(cells)
     build: dict[str, object] = {
         "inputs_sha1": inputs_sha1,
@@ -63,8 +53,8 @@ def finish(
         "cells": cells,
         "metadata": {
             "coursebuild": build,
-            "kernelspec": KERNELS[lang],
-            "language_info": LANGUAGE_INFO[lang],
+            "kernelspec": LANGUAGES[lang].kernel,
+            "language_info": LANGUAGES[lang].language_info,
         },
         "nbformat": NBFORMAT,
         "nbformat_minor": NBFORMAT_MINOR,

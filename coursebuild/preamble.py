@@ -13,76 +13,31 @@ Generated for every session, so no session types them:
    source package of the GitHub release ``helpers-v<version>`` (`coursebuild.release`),
    whose URL comes from ``course.repo-url`` in `_quarto.yml`.
 
-Links point to the site when ``course.site-url`` is set, else to the repository on GitHub.
+The texts of both, per language, are in `coursebuild.languages`. Links point to the
+site when ``course.site-url`` is set, else to the repository on GitHub.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterable
-from pathlib import Path
 
 from . import release
-from . import source as sources
-from .config import ROOT, CourseConfig
+from .config import ROOT
+from .course import Course, Outline
+from .languages import LANGUAGES
 from .source import Source
 
 INSTALL_ID = "install-helpers"
 
-# (name, title) of every session, in course order: what the navigation links show.
-Outline = tuple[tuple[str, str], ...]
 
-NEEDS = {
-    "python": (
-        "**To run this notebook** you need Python 3.11 or later with the packages in "
-        "[requirements.txt]({requirements}) (Colab has most of them).\\\n"
-        "The cell after the parameters installs the course's helpers (`qm-helpers`) when "
-        "missing; R and `lme4` are optional (they only add cross-checks).\\\n"
-        "Step by step, on your computer or in Colab: [setup]({setup})."
-    ),
-    "r": (
-        "**To run this notebook** you need R 4.2 or later with the packages the setup page "
-        "lists (lme4, ggplot2, jsonlite, digest, ...) and Jupyter's R kernel (IRkernel).\\\n"
-        "The cell after the parameters installs the course's R helpers (package `qmhelpers`) "
-        "when missing.\\\n"
-        "Step by step, on your computer or in Colab: [setup]({setup})."
-    ),
-}
-
-INSTALL = {
-    "python": (
-        "# The course's helpers (qm-helpers {version}): installed once, only when missing\n"
-        "import importlib.util\n"
-        "\n"
-        'if importlib.util.find_spec("helpers") is None:\n'
-        '    %pip install -q "{wheel}"\n'
-        "    importlib.invalidate_caches()"
-    ),
-    "r": (
-        "# The course's R helpers (qmhelpers {version}): installed once, only when missing\n"
-        'if (!requireNamespace("qmhelpers", quietly = TRUE)) {{\n'
-        '  install.packages(c("jsonlite", "digest"), repos = "https://cloud.r-project.org")\n'
-        '  install.packages("{tarball}", repos = NULL, type = "source")\n'
-        "}}"
-    ),
-}
-
-
-def add(
-    source: Source,
-    lang: str,
-    cells: list[dict],
-    config: CourseConfig | None = None,
-    outline: Outline | None = None,
-) -> list[dict]:
+def add(course: Course, source: Source, lang: str, cells: list[dict]) -> list[dict]:
     """Insert the generated cells into a notebook's `cells`.
 
     The note goes first; the install cell right after the ``parameters`` cell (which
     stays the first code cell, where papermill expects it), else before the first
     code cell.
     """
-    note, install = first_cells(source, lang, config, outline)
+    note, install = first_cells(course, source, lang)
     at = next(
         (
             i + 1
@@ -94,24 +49,14 @@ def add(
     return [note, *cells[:at], install, *cells[at:]]
 
 
-def first_cells(
-    source: Source, lang: str, config: CourseConfig | None = None, outline: Outline | None = None
-) -> list[dict]:
-    """Return the generated cells that open `source`'s notebook for `lang`.
-
-    `config` and `outline` as the build loaded them; read here when not given.
-    """
-    root = source.path.resolve().parent.parent
-    config = config or CourseConfig.load(root)
-    course = config.metadata.get("course") or {}
-    links = _Links(course)
+def first_cells(course: Course, source: Source, lang: str) -> list[dict]:
+    """Return the generated cells that open `source`'s notebook for `lang`."""
+    links = _Links(course.config.metadata.get("course") or {})
     text = _title(source.meta)
-    text += NEEDS[lang].format(
+    text += LANGUAGES[lang].needs.format(
         requirements=links.repo_file("notebooks/requirements.txt"), setup=links.setup()
     )
-    if outline is None:
-        outline = read_outline(root, config)
-    before, after = neighbours(source.path.stem, outline)
+    before, after = neighbours(source.path.stem, course.outline)
     nav = []
     if before:
         nav.append(f"Previous: [{before[1]}]({links.session(before[0], lang)})")
@@ -120,8 +65,8 @@ def first_cells(
     if nav:
         text += "\n\n" + " · ".join(nav)
     # a scratch course without its own helpers/ (the build's tests) installs this one's
-    helpers = root if (root / "helpers" / "pyproject.toml").is_file() else ROOT
-    code = INSTALL[lang].format(
+    helpers = course.root if (course.root / "helpers" / "pyproject.toml").is_file() else ROOT
+    code = LANGUAGES[lang].install.format(
         version=release.version(helpers),
         wheel=release.asset_url(links.repo, release.wheel_name(helpers), helpers),
         tarball=release.asset_url(links.repo, release.r_tarball_name(helpers), helpers),
@@ -129,33 +74,6 @@ def first_cells(
     install = _cell("code", code, INSTALL_ID)
     install["metadata"]["tags"] = ["setup"]  # notebook only: not a chunk of the page
     return [_cell("markdown", text), install]
-
-
-def outline(root: Path) -> str:
-    """Every session's name and title, in course order, as JSON (for the inputs hash).
-
-    Part of every notebook's inputs hash (a new or renamed session changes its
-    neighbours' first cell).
-    """
-    return json.dumps(read_outline(root))
-
-
-def read_outline(root: Path, config: CourseConfig | None = None) -> Outline:
-    """Read every session's title into the outline (the build passes what it read)."""
-    config = config or CourseConfig.load(root)
-    paths = sorted(p for p in (root / "sessions").glob("*.qmd") if not p.name.startswith("_"))
-    return outline_of(
-        sources.load(
-            p, config.languages, p.relative_to(root).as_posix(), config.variables, config.quarto
-        )
-        for p in paths
-    )
-
-
-def outline_of(sources: Iterable[Source]) -> Outline:
-    """Return the outline of sessions already read (the build reads each session once)."""
-    ordered = sorted(sources, key=lambda s: s.path.name)
-    return tuple((s.path.stem, str(s.meta.get("title") or s.path.stem)) for s in ordered)
 
 
 def neighbours(stem: str, outline: Outline) -> tuple[tuple | None, tuple | None]:
