@@ -35,29 +35,23 @@ PANDOC_VERSION:must_be_at_least("3.1.1")
 
 local stringify = pandoc.utils.stringify
 
--- The multicode extension's shared module: warnings, the source file name
--- and the declared languages are read the same way as on the site.
-local core = dofile(pandoc.path.join({
-  pandoc.path.directory(PANDOC_SCRIPT_FILE), "..", "_extensions", "multicode", "multicode-core.lua",
+-- The course filters' support module: problems, the source file name and
+-- the declared languages are read the same way as on the site.
+local support = dofile(pandoc.path.join({
+  pandoc.path.directory(PANDOC_SCRIPT_FILE), "..", "_extensions", "multicode", "support.lua",
 }))
 
 local keep
 local file
 local others = {}
 
---- `file:line` of a block placed by coursebuild.source, for warnings.
-local function place(block)
-  local line = block.attributes["data-source-line"] or "?"
-  return (block.attributes["data-source-file"] or file) .. ":" .. line
-end
-
 local function read_options(meta)
-  file = core.source_file(meta)
+  file = support.begin(meta)
   if not meta["multicode-keep"] then
-    error(file .. ": [cells] metadata multicode-keep is not set, expected the notebook's language", 0)
+    support.stop(file, "cells", "metadata multicode-keep is not set", "the notebook's language")
   end
   keep = pandoc.text.lower(stringify(meta["multicode-keep"]))
-  for _, lang in ipairs(core.read_options(meta, file).languages) do
+  for _, lang in ipairs(support.read_options(meta, "cells").languages) do
     if lang ~= keep then
       others[lang] = true
     end
@@ -97,7 +91,7 @@ local function cell(block)
         return {}
       end
     end
-    core.warn(place(block) .. ": [cells] chunk of undeclared language {"
+    support.warning(support.where(block, "chunk", "?"), "cells", "chunk of undeclared language {"
       .. table.concat(block.classes, " ") .. "} left as code text")
     return pandoc.CodeBlock(block.text, pandoc.Attr("", { block.classes[1] }))
   end
@@ -126,7 +120,7 @@ local function nested(div)
     end,
   })
   if found then
-    core.warn(place(div) .. ": [cells] code cell inside div "
+    support.warning(support.where(div, "div", "?"), "cells", "code cell inside div "
       .. (div.identifier ~= "" and "#" .. div.identifier or "") .. "." .. table.concat(div.classes, ".")
       .. " becomes markdown in the notebook")
     return nil, false

@@ -30,7 +30,7 @@ With `multicode-keep`, each div is replaced by that language's tab content
 (without the tab header); a div that does not declare that language is
 dropped. Otherwise each div becomes one tabset (see tabset.lua).
 Each malformed div is reported as `<file>:<line>: [multicode] ...` on stderr
-and the render stops once at the end (see multicode-core.lua).
+and the render stops once at the end (see support.lua).
 
 Copyright (c) the course authors. MIT licence.
 ]]
@@ -47,7 +47,8 @@ local function sibling(name)
   return pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), name })
 end
 
-local core = dofile(sibling("multicode-core.lua"))
+local support = dofile(sibling("support.lua"))
+local tabs_of = dofile(sibling("tabs.lua")).new(support)
 local tabset = dofile(sibling("tabset.lua"))
 local LOGO_DIR = sibling("logos")
 
@@ -85,7 +86,7 @@ end
 
 --- Tab title: the language label, after its logo in HTML output.
 local function tab_title(div_opts, id)
-  local label = core.label(div_opts, id)
+  local label = support.label(div_opts, id)
   if not (logos[id] and tabset.is_html()) then
     return pandoc.Inlines(label)
   end
@@ -95,14 +96,13 @@ local function tab_title(div_opts, id)
 end
 
 local function read_options(meta)
-  file = core.source_file(meta)
-  core.read_collect(meta)
-  opts = core.read_options(meta, file)
+  file = support.begin(meta)
+  opts = support.read_options(meta, "multicode")
   read_logos(meta)
   if meta["multicode-keep"] then
     keep = pandoc.text.lower(pandoc.utils.stringify(meta["multicode-keep"]))
     if not opts.languages:includes(keep) then
-      core.fail(file, "multicode", "multicode-keep is \"" .. keep .. "\"",
+      support.stop(file, "multicode", "multicode-keep is \"" .. keep .. "\"",
         "one of the declared languages: " .. table.concat(opts.languages, ", "))
     end
   end
@@ -113,9 +113,9 @@ local function multicode(div)
     return nil
   end
   count = count + 1
-  local where = core.where(file, div, "multicode", count)
-  local div_opts = core.div_options(opts, div, where)
-  local tabs, level = core.multicode_tabs(div, div_opts, where)
+  local where = support.where(div, "multicode", count)
+  local div_opts = support.div_options(opts, div, where)
+  local tabs, level = tabs_of.multicode_tabs(div, div_opts, where)
 
   if keep then
     for _, tab in ipairs(tabs) do
@@ -147,18 +147,20 @@ end
 
 --- A multicode block inside another one loses chunks (the outer block keeps
 --- one tab, the inner one was already reduced to its own): report it. Runs
---- top-down, before the blocks are converted.
+--- top-down, before the blocks are converted. (The build's source reader
+--- leaves this rule to this filter, so both builds word it the same.)
 local function nested(div)
   if not div.classes:includes("multicode") then
     return nil
   end
-  local outer = core.where(file, div, "multicode", "(outer)")
+  local outer = support.where(div, "multicode", "(outer)")
+  local opened = outer.line and ("opened at line " .. outer.line) or outer.block
   div.content:walk({
     Div = function(inner)
       if inner.classes:includes("multicode") then
-        core.problem(core.where(file, inner, "multicode", "(nested)"), "multicode",
-          "multicode block inside another multicode block (" .. (type(outer) == "string" and outer or "above") .. ")",
-          "the outer block closed (':::') before this one opens")
+        support.problem(support.where(inner, "multicode", "(nested)"), "multicode",
+          "multicode block inside another multicode block (" .. opened .. "): its chunks would be lost",
+          "the outer block closed (':::') before this one opens, or this code in the outer block's tabs")
       end
     end,
   })
@@ -166,7 +168,7 @@ local function nested(div)
 end
 
 local function finish(doc)
-  core.finish("multicode")
+  support.finish("multicode")
   if needs_assets then
     return tabset.add_assets(doc)
   end
@@ -176,6 +178,6 @@ end
 return {
   { Meta = read_options },
   { traverse = "topdown", Div = nested },
-  { Div = core.guard(multicode) },
+  { Div = support.guard(multicode) },
   { Pandoc = finish },
 }

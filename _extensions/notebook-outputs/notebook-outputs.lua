@@ -42,6 +42,18 @@ PANDOC_VERSION:must_be_at_least("3.1.1")
 
 local NAME = "notebook-outputs"
 
+--- The course filters' support module (problems, options), shipped with the
+--- multicode extension (found the way qna.lua finds it, also under plain pandoc).
+local function load_shared(name)
+  local relative = pandoc.path.join({ "..", "multicode", name })
+  if quarto and quarto.utils and quarto.utils.resolve_path then
+    return dofile(quarto.utils.resolve_path(relative))
+  end
+  return dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), relative }))
+end
+
+local support = load_shared("support.lua")
+
 local ctx -- per-document context, set by `prepare`
 
 -- Helpers ----------------------------------------------------------------
@@ -54,14 +66,13 @@ local function str(value)
 end
 
 local function warn(message)
-  quarto.log.warning("[" .. NAME .. "] " .. message)
+  support.warning(ctx.source_rel, NAME, message)
 end
 
---- Stop the render with a message (no Lua position prefix). Quarto replaces
---- the global `error` with a logger that lets the render go on; `assert`
---- still raises.
+--- Report the problem and stop the render (support.lua: `assert`, since
+--- Quarto replaces the global `error` with a logger that lets the render go on).
 local function fail(message)
-  assert(false, "[" .. NAME .. "] " .. message)
+  support.stop(ctx and ctx.source_rel, NAME, message)
 end
 
 local function read_file(path)
@@ -106,23 +117,33 @@ end
 
 -- Context ----------------------------------------------------------------
 
+--- The course's languages and labels (support.lua: no silent default).
 local function languages_of(meta)
-  local config = meta.multicode or {}
-  local langs = pandoc.List()
-  if config.languages then
-    for _, item in ipairs(config.languages) do
-      langs:insert(pandoc.utils.stringify(item):lower())
+  local opts = support.read_options(meta, NAME)
+  local labels = {}
+  for _, lang in ipairs(opts.languages) do
+    labels[lang] = support.label(opts, lang)
+  end
+  return opts.languages, labels
+end
+
+--- Is the notebook built from these very sources? Its `coursebuild.source_sha1`
+--- must be the page's, and each file the page includes (`includes_sha1`,
+--- by path under the project) must hash as recorded.
+local function stale_reason(built)
+  if built.source_sha1 ~= ctx.source_sha1 then
+    return "built from another version of " .. ctx.source_rel
+  end
+  for name, sha1 in pairs(built.includes_sha1 or {}) do
+    local text = read_file(pandoc.path.join({ ctx.root, name }))
+    if not text then
+      return "built with " .. name .. ", which is gone"
+    end
+    if pandoc.utils.sha1(text) ~= sha1 then
+      return "built from another version of " .. name
     end
   end
-  if #langs == 0 then
-    langs = pandoc.List({ "python", "r" })
-  end
-  local labels = {}
-  for _, lang in ipairs(langs) do
-    local label = config.labels and str(config.labels[lang])
-    labels[lang] = label or (lang:sub(1, 1):upper() .. lang:sub(2))
-  end
-  return langs, labels
+  return nil
 end
 
 --- Load and check one notebook; index its code cells by id and by source hash.
@@ -141,9 +162,9 @@ local function load_notebook(lang, suffix, optional)
     fail(ctx.session .. ": notebook " .. rel .. " is not a readable notebook; run ./course build")
   end
   local built = nb.metadata and nb.metadata.coursebuild or {}
-  if built.source_sha1 ~= ctx.source_sha1 then
-    fail(ctx.session .. ": notebook " .. rel .. " is out of date (built from another version of "
-      .. ctx.source_rel .. "); run ./course build")
+  local stale = stale_reason(built)
+  if stale then
+    fail(ctx.session .. ": notebook " .. rel .. " is out of date (" .. stale .. "); run ./course build")
   end
   -- include: false chunks (tagged setup) run in the notebook but knitr
   -- writes nothing for them, so they are not matched.
@@ -164,6 +185,7 @@ end
 local function prepare(doc)
   local meta = doc.meta
   local root = quarto.project.directory or pandoc.system.get_working_directory()
+  support.begin(meta)
   local source = quarto.doc.input_file
   if not source then return false end
   local rel = relative_to(source, root)
@@ -172,7 +194,7 @@ local function prepare(doc)
   end
   local text = read_file(source)
   if not text then
-    fail("cannot read the source file " .. rel)
+    support.stop(rel, NAME, "cannot read the source file " .. rel)
   end
   local langs, labels = languages_of(meta)
   local course = meta.course or {}

@@ -43,7 +43,8 @@ local function load_shared(name)
   return dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), relative }))
 end
 
-local core = load_shared("multicode-core.lua")
+local support = load_shared("support.lua")
+local tabs_of = load_shared("tabs.lua").new(support)
 local tabset = load_shared("tabset.lua")
 
 local DEFAULT_TARGETS = { html = "both", ipynb = "question", pdf = "answer" }
@@ -56,10 +57,13 @@ local file
 local count = 0
 local needs_assets = false
 
-local function check_choice(value, where, what)
+--- A target choice, checked: `fail` inside a div (its guard reports it),
+--- `stop` for the metadata (read before any div, outside a guard).
+local function check_choice(value, where, what, now)
   value = pandoc.text.lower(value)
   if not CHOICES[value] then
-    core.fail(where, "qna", what .. " is \"" .. value .. "\"", "question, answer or both")
+    local raise = now and support.stop or support.fail
+    raise(where, "qna", what .. " is \"" .. value .. "\"", "question, answer or both")
   end
   return value
 end
@@ -78,15 +82,14 @@ local function current_format(keys)
 end
 
 local function read_options(meta)
-  file = core.source_file(meta)
-  core.read_collect(meta)
+  file = support.begin(meta)
   targets = {}
   for key, value in pairs(DEFAULT_TARGETS) do
     targets[key] = value
   end
   local config = meta.qna or {}
   for key, value in pairs(config.targets or {}) do
-    targets[key] = check_choice(pandoc.utils.stringify(value), file, "metadata qna.targets." .. key)
+    targets[key] = check_choice(pandoc.utils.stringify(value), file, "metadata qna.targets." .. key, true)
   end
   local keys = {}
   for key in pairs(targets) do
@@ -98,27 +101,27 @@ end
 
 --- Question and Answer tabs of a qna div, validated.
 local function parts(div, where)
-  local tabs, level = core.split_tabs(div, where, "qna", "#### Question")
+  local tabs, level = tabs_of.split_tabs(div, where, "qna", "#### Question")
   local found = {}
   for _, tab in ipairs(tabs) do
     local name = pandoc.text.lower(tab.title)
     if name ~= "question" and name ~= "answer" then
       if not tab.title:match("%S") then
-        core.fail(where, "qna", "a tab header with no text (only an image?)",
+        support.fail(where, "qna", "a tab header with no text (only an image?)",
           "\"#### Question\" and \"#### Answer\" tabs (for one tab per language, use '::: multicode')")
       end
-      core.fail(where, "qna", "unknown tab \"" .. tab.title .. "\"", "\"Question\" and \"Answer\" tabs only")
+      support.fail(where, "qna", "unknown tab \"" .. tab.title .. "\"", "\"Question\" and \"Answer\" tabs only")
     end
     if found[name] then
-      core.fail(where, "qna", "two \"" .. tab.title .. "\" tabs", "one Question tab and one Answer tab")
+      support.fail(where, "qna", "two \"" .. tab.title .. "\" tabs", "one Question tab and one Answer tab")
     end
     found[name] = tab
   end
   if not found.question then
-    core.fail(where, "qna", "no Question tab", "a Question tab and an Answer tab")
+    support.fail(where, "qna", "no Question tab", "a Question tab and an Answer tab")
   end
   if not found.answer then
-    core.fail(where, "qna", "no Answer tab", "a Question tab and an Answer tab")
+    support.fail(where, "qna", "no Answer tab", "a Question tab and an Answer tab")
   end
   return found.question, found.answer, level
 end
@@ -134,7 +137,7 @@ local function qna(div)
     return nil
   end
   count = count + 1
-  local where = core.where(file, div, "qna", count)
+  local where = support.where(div, "qna", count)
   local question, answer, level = parts(div, where)
 
   local show = targets[format_key] or "both"
@@ -169,7 +172,7 @@ local function qna(div)
 end
 
 local function finish(doc)
-  core.finish("qna")
+  support.finish("qna")
   if needs_assets then
     return tabset.add_assets(doc)
   end
@@ -178,6 +181,6 @@ end
 
 return {
   { Meta = read_options },
-  { Div = core.guard(qna) },
+  { Div = support.guard(qna) },
   { Pandoc = finish },
 }
