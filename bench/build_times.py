@@ -21,9 +21,8 @@ These are benchmarks, not tests: the numbers depend on the machine's load.
 from __future__ import annotations
 
 import argparse
-import re
+import json
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,13 +31,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ("_quarto.yml", "_extensions", "filters", "helpers", "coursebuild",
+sys.path.insert(0, str(ROOT))
+
+from coursebuild import scratch  # noqa: E402
+
+SHARED = ("_extensions", "filters", "helpers", "coursebuild",
           "requirements.txt", "renv.lock", "tools")  # fmt: skip
 GENERATED_SESSIONS = 20
 NOOP_TARGET_S = 0.5
 OUTSIDE_TARGET = 0.10
-EXECUTED = re.compile(r"^\[\d+/\d+\] (?P<name>\S+): executed in")
-EXECUTION = re.compile(r"^Executed \d+ notebook\(s\) in (?P<s>[\d.]+) s\.$", re.M)
 
 
 @dataclass
@@ -52,11 +53,24 @@ class Run:
 
 
 def run_build(root: Path) -> Run:
-    """Wall time of `python -m coursebuild build` (a fresh process, as a user runs it)."""
+    """Wall time of `python -m coursebuild build` (a fresh process, as a user runs it).
+
+    What it executed comes from the build's own report (``--report``), not its log.
+    """
+    report = root / ".build-report.json"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "coursebuild", "build", "--root", str(root)],
+        [
+            sys.executable,
+            "-m",
+            "coursebuild",
+            "build",
+            "--root",
+            str(root),
+            "--report",
+            str(report),
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -66,10 +80,10 @@ def run_build(root: Path) -> Run:
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if result.returncode != 0:
         sys.exit(f"build failed:\n{result.stdout}\n{result.stderr}")
-    lines = result.stdout.splitlines()
-    executed = [m.group("name") for m in map(EXECUTED.match, lines) if m]
-    phase = EXECUTION.search(result.stdout)
-    return Run(seconds, cpu, executed, float(phase.group("s")) if phase else 0.0)
+    data = json.loads(report.read_text(encoding="utf-8"))
+    notebooks = [n for s in data["sessions"].values() for n in s["notebooks"]]
+    executed = [n["name"] for n in notebooks if n["status"] == "executed"]
+    return Run(seconds, cpu, executed, float(data["execute_seconds"]))
 
 
 def session_text(n: int) -> str:
@@ -123,13 +137,9 @@ print(max(values))
 
 def make_course(tmp: Path, generated: bool) -> Path:
     """Copy the course's build parts into `tmp`, with a generated or this course's sessions."""
-    root = tmp / ("generated" if generated else "course")
-    root.mkdir()
-    for name in SHARED + (() if generated else ("sessions",)):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / name)
+    parts = SHARED + (() if generated else ("sessions",))
+    root = scratch.make_course(tmp / ("generated" if generated else "course"), parts=parts)
     if generated:
-        (root / "sessions").mkdir()
         for n in range(1, GENERATED_SESSIONS + 1):
             (root / "sessions" / f"{n:02d}-generated.qmd").write_text(session_text(n))
     return root

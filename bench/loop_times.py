@@ -10,7 +10,6 @@ targets: setup no-op under 1 s, error page under 5 s. Exits 1 if one is missed.
 from __future__ import annotations
 
 import http.client
-import shutil
 import signal
 import socket
 import statistics
@@ -21,6 +20,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from coursebuild import scratch  # noqa: E402
+
 SETUP_TARGET_S = 1.0
 ERROR_PAGE_TARGET_S = 5.0
 SESSION = """---
@@ -76,13 +79,9 @@ def until(port: int, words: str, timeout: float = 300) -> float:
 def preview_latency() -> tuple[float, float]:
     """Time a save to its page and a broken save to the error page, in a throw-away course."""
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        shutil.copy(ROOT / "_quarto.yml", root)
-        for folder in ("_extensions", "filters", "assets"):
-            shutil.copytree(ROOT / folder, root / folder)
+        parts = (*scratch.BUILD, "assets")
+        root = scratch.make_course(Path(tmp), {"90-tiny": SESSION.replace("VALUE", "7")}, parts)
         qmd = root / "sessions" / "90-tiny.qmd"
-        qmd.parent.mkdir()
-        qmd.write_text(SESSION.replace("VALUE", "7"))
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]

@@ -139,8 +139,31 @@ def pandoc(root: Path) -> Iterator[Item]:
     yield Item("pandoc", major >= 3, f"{version} ({path})", fix)
 
 
+def course(root: Path) -> Iterator[Item]:
+    """Read the course once, as the build does: `_quarto.yml` and every session."""
+    try:
+        from .course import Course
+        from .problems import BuildError
+
+        loaded = Course.load(root)
+    except BuildError as exc:
+        yield Item("course", False, str(exc), "fix _quarto.yml as the message says")
+        return
+    except ImportError as exc:
+        yield Item("course", False, f"cannot read it: {exc}", SETUP)
+        return
+    errors = [p for src in loaded.sessions.values() for p in src.errors]
+    languages = ", ".join(loaded.config.languages)
+    detail = f"{len(loaded.sessions)} sessions in {languages}"
+    if errors:
+        detail += f"; {len(errors)} problem(s) in the sources, first: {errors[0]}"
+    yield Item("course", not errors, detail, "./course build  (lists every problem)")
+
+
 def kernels(root: Path) -> Iterator[Item]:
-    """Check the Jupyter kernels the build runs: python3 and ir, registered inside .venv."""
+    """Check the Jupyter kernels the build runs (`coursebuild.languages`), inside .venv."""
+    from .languages import kernel_names
+
     try:
         from jupyter_client.kernelspec import KernelSpecManager
 
@@ -148,7 +171,7 @@ def kernels(root: Path) -> Iterator[Item]:
     except Exception as exc:
         yield Item("Jupyter kernels", False, f"jupyter_client not usable ({exc})", SETUP)
         return
-    for name in ("python3", "ir"):
+    for name in kernel_names().values():
         spec = specs.get(name)
         if spec is None:
             yield Item(f"kernel {name}", False, "not registered", SETUP)
@@ -369,6 +392,7 @@ CHECKS: tuple[Callable[[Path], Iterator[Item]], ...] = (
     python_env,
     python_pins,
     project,
+    course,
     pandoc,
     kernels,
     r_packages,

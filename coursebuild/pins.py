@@ -14,8 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .config import ROOT, CourseConfig
-from .source import read
+from .config import ROOT
+from .course import Course
 
 # Import names whose distribution is called something else on PyPI.
 DISTRIBUTION = {
@@ -131,9 +131,9 @@ def write_renv_lock(root: Path = ROOT) -> Path:
 
 
 def _chunks(root: Path):
-    config = CourseConfig.load(root)
-    for path in sorted((root / "sessions").glob("*.qmd")):
-        yield from read(path, config.languages).chunks
+    """Every chunk of every session, the partials they include among them."""
+    for src in Course.load(root).sessions.values():
+        yield from src.chunks
 
 
 if __name__ == "__main__":

@@ -13,10 +13,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from coursebuild import build, estimates, notebook, source
+from coursebuild import build, estimates, notebook, scratch, source
 from coursebuild.config import ROOT
-from coursebuild.errors import BuildError
+from coursebuild.course import Course
 from coursebuild.preamble import INSTALL_ID as INSTALL
+from coursebuild.problems import BuildError
 
 HERE = Path(__file__).parent / "build"
 LANGS = ("python", "r")
@@ -48,18 +49,10 @@ def make_project(tmp_path: Path, sessions: dict[str, str | bytes]) -> Path:
 
     The fixtures' partials (``_*.qmd``) come along, for the sessions that include them.
     """
-    root = tmp_path / "course"
-    root.mkdir()
-    shutil.copy(ROOT / "_quarto.yml", root)
+    root = scratch.make_course(tmp_path / "course", sessions)
     (root / "_variables.yml").write_text(VARIABLES)
-    for folder in ("_extensions", "filters"):
-        shutil.copytree(ROOT / folder, root / folder)
-    (root / "sessions").mkdir()
     for partial in HERE.glob("*/_*.qmd"):
         shutil.copy(partial, root / "sessions")
-    for name, text in sessions.items():
-        path = root / "sessions" / f"{name}.qmd"
-        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     return root
 
 
@@ -216,9 +209,9 @@ def test_rebuilding_an_unchanged_session_is_byte_identical():
 
 
 def test_committed_notebooks_are_current_and_match_their_sources():
-    stale = build.plan(ROOT)
+    stale = build.plan(Course.load(ROOT))
     assert stale == [], f"out of date (run ./course build): {[j.name for j in stale]}"
-    for job in build.targets(ROOT):
+    for job in build.targets(Course.load(ROOT)):
         committed = json.loads(job.output.read_text())
         fresh = build.unexecuted(job.session, job.lang, variant=job.variant)
         fresh = estimates.extract(fresh)  # the build keeps estimates cells out of sight
@@ -226,7 +219,7 @@ def test_committed_notebooks_are_current_and_match_their_sources():
             (c["id"], c["source"]) for c in fresh["cells"]
         ]
     on_disk = {p.relative_to(ROOT) for p in (ROOT / "notebooks").glob("*/*.ipynb")}
-    built = {j.output.relative_to(ROOT) for j in build.targets(ROOT)}
+    built = {j.output.relative_to(ROOT) for j in build.targets(Course.load(ROOT))}
     assert on_disk == built, f"notebooks no session makes: {sorted(on_disk - built)}"
 
 
@@ -256,13 +249,13 @@ def test_noop_rebuild_does_nothing_and_a_touched_session_rebuilds_alone(tmp_path
     good = (ROOT / "sessions" / "01-two-languages.qmd").read_text()
     root = make_project(tmp_path, {"a": good, "b": good})
     first: list[str] = []
-    assert build.build(root, log=first.append) == 0, "\n".join(first)
-    assert build.plan(root) == []
+    assert build.build(root, log=first.append).failures == 0, "\n".join(first)
+    assert build.plan(Course.load(root)) == []
     messages: list[str] = []
-    assert build.build(root, log=messages.append) == 0
+    assert build.build(root, log=messages.append).failures == 0
     assert messages == ["All notebooks are up to date."]
     (root / "sessions" / "b.qmd").write_text(good + "\nOne more line.\n")
-    assert sorted(j.name for j in build.plan(root)) == [
+    assert sorted(j.name for j in build.plan(Course.load(root))) == [
         "python/b",
         "python/b.answers",
         "r/b",
@@ -278,7 +271,7 @@ def test_a_failing_cell_names_its_line_and_keeps_the_old_notebook(tmp_path):
     old.parent.mkdir(parents=True)
     old.write_text("{}")
     messages: list[str] = []
-    assert build.build(root, log=messages.append) == 1
+    assert build.build(root, log=messages.append).failures == 1
     report = "\n".join(messages)
     assert "python/fails: FAILED in cell 'boom'" in report
     assert "sessions/fails.qmd:7: ZeroDivisionError" in report
@@ -348,7 +341,7 @@ def test_a_qna_block_inside_a_language_tab_is_not_read_as_tabs(tmp_path, variant
 @pytest.mark.kernel
 def test_an_error_true_chunk_keeps_its_error_and_the_build_goes_on(tmp_path):
     root = make_project(tmp_path, {"options": (HERE / "good" / "options.qmd").read_text()})
-    assert build.build(root, names=["options"], log=lambda _: None) == 0
+    assert build.build(root, names=["options"], log=lambda _: None).failures == 0
     nb = json.loads((root / "notebooks" / "python" / "options.ipynb").read_text())
     cells = {c["id"]: c for c in nb["cells"]}
     assert [o["ename"] for o in cells["shows-an-error"]["outputs"]] == ["ZeroDivisionError"]
@@ -366,8 +359,7 @@ def test_logo_only_tab_headers_take_the_language_of_their_code(tmp_path):
 
 def test_shortcodes_are_expanded_and_a_missing_image_is_a_warning(tmp_path):
     root = make_project(tmp_path, {"logos": (HERE / "good" / "logo-tabs.qmd").read_text()})
-    config = build.CourseConfig.load(root)
-    src = build.load_session(root / "sessions" / "logos.qmd", config, root)
+    src = Course.load(root).sessions["logos"]
     assert [str(p) for p in src.problems] == [
         f"sessions/logos.qmd:{line}: warning: image '{name}' not found (paths are relative to "
         "the session's folder); the notebook shows its description instead"
@@ -397,7 +389,7 @@ def test_the_missing_image_warning_is_printed_and_the_build_goes_on(tmp_path):
 
 def test_a_session_builds_only_the_languages_it_has_code_in(tmp_path):
     root = make_project(tmp_path, {"py": (HERE / "good" / "python-only.qmd").read_text()})
-    assert [job.name for job in build.targets(root)] == ["python/py"]
+    assert [job.name for job in build.targets(Course.load(root))] == ["python/py"]
 
 
 def test_an_included_partial_is_part_of_the_notebook_and_of_its_hash(tmp_path):
@@ -410,11 +402,11 @@ def test_an_included_partial_is_part_of_the_notebook_and_of_its_hash(tmp_path):
     code = [c["id"] for c in nb["cells"] if c["cell_type"] == "code"]
     assert code == [INSTALL, "from-partial"]  # the generated install cell, then the chunk
     assert "{{<" not in text
-    (job,) = build.targets(root)
+    (job,) = build.targets(Course.load(root))
     (root / "sessions" / "_partial.qmd").write_text("Changed partial.\n\n```{python}\nx = 2\n```\n")
-    (again,) = build.targets(root)
+    (again,) = build.targets(Course.load(root))
     assert again.inputs_sha1 != job.inputs_sha1
-    assert not [j for j in build.targets(root) if j.session.name.startswith("_")]
+    assert not [j for j in build.targets(Course.load(root)) if j.session.name.startswith("_")]
 
 
 def test_repeated_chunks_get_numbered_ids_once_for_every_notebook(tmp_path):
@@ -445,7 +437,9 @@ def test_one_build_reads_the_configuration_once_and_each_session_once(tmp_path, 
             return _original(self, *args, **kwargs)
 
         monkeypatch.setattr(Path, method, counted)
-    assert build.build(root, log=lambda _: None) == 1  # c's error: converts a and b, runs none
+    assert (
+        build.build(root, log=lambda _: None).failures == 1
+    )  # c's error: converts a and b, runs none
     assert reads.count("_quarto.yml") == 1
     assert [reads.count(f"{name}.qmd") for name in "abc"] == [1, 1, 1]
 
@@ -485,8 +479,7 @@ def test_a_shortcode_in_an_image_path_is_expanded_before_the_image_is_looked_for
     (root / "sessions" / "QM101" / "logo.png").write_bytes(
         (ROOT / "_extensions" / "multicode" / "logos" / "python.svg").read_bytes()
     )
-    config = build.CourseConfig.load(root)
-    src = build.load_session(root / "sessions" / "img.qmd", config, root)
+    src = Course.load(root).sessions["img"]
     assert src.problems == []
     assert "![Logo](QM101/logo.png)" in src.markdown
 
@@ -494,8 +487,7 @@ def test_a_shortcode_in_an_image_path_is_expanded_before_the_image_is_looked_for
 def test_a_missing_image_used_many_times_is_one_warning_naming_every_line(tmp_path):
     text = "![](gone.png)\n\nText.\n\n![Again](gone.png)\n\n```{python}\nx = 1\n```\n"
     root = make_project(tmp_path, {"img": text})
-    config = build.CourseConfig.load(root)
-    src = build.load_session(root / "sessions" / "img.qmd", config, root)
+    src = Course.load(root).sessions["img"]
     (problem,) = src.problems
     assert (problem.line, problem.warning) == (1, True)
     assert problem.message.startswith("image 'gone.png' not found")

@@ -25,7 +25,8 @@ import yaml
 from htmltree import Node, parse_html
 
 from coursebuild import site
-from coursebuild.filters import notebook_filters
+from coursebuild.config import CourseConfig
+from coursebuild.course import Course
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "filters"
@@ -37,7 +38,7 @@ MULTICODE = ROOT / "_extensions" / "multicode" / "multicode.lua"
 CELLS = ROOT / "filters" / "cells.lua"
 # The order the build and the site run them: `_quarto.yml`'s filters: list
 # (then filters/cells.lua for notebooks), read from there, never restated.
-NOTEBOOK_FILTERS = tuple(ROOT / f for f in notebook_filters(ROOT))
+NOTEBOOK_FILTERS = tuple(ROOT / f for f in CourseConfig.load(ROOT).filters)
 SITE_FILTERS = tuple(f for f in NOTEBOOK_FILTERS if f != CELLS)
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -467,7 +468,7 @@ def quarto(fixture: Path, tmp_path: Path, metadata_file: Path = FIXTURES / "cour
     meta = yaml.safe_load(metadata_file.read_text(encoding="utf-8"))
     markdown = fixture.read_text(encoding="utf-8")
     share = site.share_path(ROOT)
-    return site.lua_step(markdown, fixture, ROOT, meta, share, "markdown", tmp_path)
+    return site.lua_step(Course.load(ROOT), markdown, fixture, meta, share, "markdown", tmp_path)
 
 
 def quarto_tabsets(html: str, cls: str) -> list[Node]:

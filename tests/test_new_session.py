@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from coursebuild import site
-from coursebuild.config import ROOT
+from coursebuild import scratch, site
+from coursebuild.config import ROOT, CourseConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "site"))
 import harness
@@ -22,12 +22,7 @@ NAME = "42-first-try"
 
 def make_project(tmp_path: Path) -> Path:
     """Copy the project's build and site parts, with the real sessions folder's partials."""
-    root = tmp_path / "course"
-    root.mkdir()
-    shutil.copy(ROOT / "_quarto.yml", root)
-    for folder in ("_extensions", "filters", "assets", "tools"):
-        shutil.copytree(ROOT / folder, root / folder)
-    (root / "sessions").mkdir()
+    root = scratch.make_course(tmp_path / "course", parts=(*scratch.BUILD, "assets", "tools"))
     for partial in (ROOT / "sessions").glob("_*"):
         shutil.copy(partial, root / "sessions")
     shutil.copy(ROOT / "sessions" / "01-two-languages.qmd", root / "sessions")
@@ -115,7 +110,7 @@ def test_new_session_page_passes_the_site_checks(built, tmp_path):
         ]
         for lang in ("python", "r")
     }
-    problems = harness.check_page(html, qmd, notebooks, site.load_config(root))
+    problems = harness.check_page(html, qmd, notebooks, CourseConfig.load(root).quarto)
     assert problems == [], "\n".join(problems)
 
 

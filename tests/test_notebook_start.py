@@ -19,16 +19,18 @@ import pytest
 from estimates import text as estimates_text
 from test_student_sandbox import REQUIREMENTS
 
-from coursebuild import estimates, preamble, release, source
-from coursebuild.build import output_path, sessions
+from coursebuild import estimates, preamble, release
+from coursebuild.build import output_path
 from coursebuild.config import ROOT, CourseConfig
+from coursebuild.course import Course, session_paths
 from coursebuild.pins import pinned_requirements
 
 LANGS = CourseConfig.load(ROOT).languages
 
 
-def _source(root: Path, name: str):
-    return source.read(root / "sessions" / f"{name}.qmd", LANGS)
+def _first_cells(root: Path, name: str, lang: str) -> list[dict]:
+    course = Course.load(root)
+    return preamble.first_cells(course, course.sessions[name], lang)
 
 
 def _text(cell: dict) -> str:
@@ -53,7 +55,7 @@ def make_course(tmp_path: Path, titles: dict[str, str]) -> Path:
 @pytest.mark.parametrize("lang", LANGS)
 def test_first_cell_says_what_is_needed_and_links_the_neighbours(tmp_path, lang):
     root = make_course(tmp_path, {"01-a": "Session A", "02-b": "Session B", "03-c": "Session C"})
-    middle = preamble.first_cells(_source(root, "02-b"), lang)
+    middle = _first_cells(root, "02-b", lang)
     text = _text(middle[0])
     assert text.startswith("# Session B\n")
     needs = [line for line in text.split("\n") if line and not line.startswith(("#", "Prev"))]
@@ -66,8 +68,8 @@ def test_first_cell_says_what_is_needed_and_links_the_neighbours(tmp_path, lang)
         f"Previous: [Session A]({repo}/blob/main/notebooks/{lang}/01-a.ipynb) · "
         f"Next: [Session C]({repo}/blob/main/notebooks/{lang}/03-c.ipynb)"
     )
-    first = _text(preamble.first_cells(_source(root, "01-a"), lang)[0])
-    last = _text(preamble.first_cells(_source(root, "03-c"), lang)[0])
+    first = _text(_first_cells(root, "01-a", lang)[0])
+    last = _text(_first_cells(root, "03-c", lang)[0])
     assert "Previous:" not in first
     assert "Next: [Session B]" in first
     assert "Next:" not in last
@@ -83,21 +85,21 @@ def test_site_url_makes_links_to_the_site(tmp_path):
             "  branch: main", "  branch: main\n  site-url: https://x.org/qm/"
         )
     )
-    text = _text(preamble.first_cells(_source(root, "01-a"), "python")[0])
+    text = _text(_first_cells(root, "01-a", "python")[0])
     assert "[setup](https://x.org/qm/setup.html)" in text
     assert "Next: [B](https://x.org/qm/sessions/02-b.html)" in text
 
 
 def test_a_new_session_makes_its_neighbour_stale(tmp_path):
     root = make_course(tmp_path, {"01-a": "A"})
-    before = preamble.outline(root)
+    before = Course.load(root).outline
     (root / "sessions" / "02-b.qmd").write_text('---\ntitle: "B"\n---\n')
-    assert preamble.outline(root) != before
+    assert Course.load(root).outline != before
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_install_cell_pins_the_release_of_this_version(lang):
-    cell = preamble.first_cells(_source(ROOT, sessions(ROOT)[0].stem), lang)[1]
+    cell = _first_cells(ROOT, session_paths(ROOT)[0].stem, lang)[1]
     assert cell["id"] == preamble.INSTALL_ID
     assert cell["cell_type"] == "code"
     repo = CourseConfig.load(ROOT).metadata["course"]["repo-url"].rstrip("/")
@@ -109,7 +111,7 @@ def test_install_cell_pins_the_release_of_this_version(lang):
 def test_python_install_cell_runs_pip_only_when_helpers_are_missing(monkeypatch):
     from IPython.core.interactiveshell import InteractiveShell
 
-    code = _text(preamble.first_cells(_source(ROOT, sessions(ROOT)[0].stem), "python")[1])
+    code = _text(_first_cells(ROOT, session_paths(ROOT)[0].stem, "python")[1])
     shell = InteractiveShell.instance()
     calls = []
     monkeypatch.setattr(shell, "run_line_magic", lambda name, line, *a: calls.append((name, line)))
@@ -131,7 +133,7 @@ def test_python_install_cell_runs_pip_only_when_helpers_are_missing(monkeypatch)
 
 @pytest.mark.parametrize("installed", [True, False])
 def test_r_install_cell_installs_only_when_qmhelpers_is_missing(tmp_path, installed):
-    code = _text(preamble.first_cells(_source(ROOT, sessions(ROOT)[0].stem), "r")[1])
+    code = _text(_first_cells(ROOT, session_paths(ROOT)[0].stem, "r")[1])
     lib = tmp_path / "lib"
     lib.mkdir()
     if installed:

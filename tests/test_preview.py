@@ -10,7 +10,6 @@ import contextlib
 import http.client
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from coursebuild import preview
+from coursebuild import preview, scratch
 from coursebuild.config import ROOT
 
 NAME = "90-tiny"
@@ -67,14 +66,8 @@ def clean_env() -> dict[str, str]:
 
 
 def make_project(tmp_path: Path) -> Path:
-    root = tmp_path / "course"
-    root.mkdir()
-    shutil.copy(ROOT / "_quarto.yml", root)
-    for folder in ("_extensions", "filters", "assets"):
-        shutil.copytree(ROOT / folder, root / folder)
-    (root / "sessions").mkdir()
-    (root / "sessions" / f"{NAME}.qmd").write_text(SESSION.replace("VALUE", "7"))
-    return root
+    parts = (*scratch.BUILD, "assets")
+    return scratch.make_course(tmp_path / "course", {NAME: SESSION.replace("VALUE", "7")}, parts)
 
 
 def get(port: int, path: str) -> tuple[int, str]:
@@ -170,7 +163,7 @@ def running(tmp_path):
         yield root, port, proc, out
     finally:
         if proc.poll() is None:  # a failed test: take its kernels down with it
-            for pid in [*preview._descendants(proc.pid), proc.pid]:
+            for pid in [*preview.descendants(proc.pid), proc.pid]:
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGKILL)
             proc.wait()
@@ -297,7 +290,7 @@ def test_unknown_session_is_refused(tmp_path):
 def kernels_below(pid: int) -> list[int]:
     """Kernel processes started (through the build's workers) below `pid`."""
     found = []
-    for child in preview._descendants(pid):
+    for child in preview.descendants(pid):
         try:
             cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
         except OSError:

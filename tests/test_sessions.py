@@ -14,9 +14,9 @@ import re
 import pytest
 import sessioncheck as sc
 
-from coursebuild.build import sessions
+from coursebuild.course import session_paths
 
-SESSIONS = [p.stem for p in sessions(sc.ROOT)]
+SESSIONS = [p.stem for p in session_paths(sc.ROOT)]
 LANGS = ("python", "r")
 
 

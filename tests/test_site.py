@@ -35,13 +35,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "site"))
 import harness  # noqa: E402
 
 from coursebuild import site  # noqa: E402
-from coursebuild import source as qmd_source  # noqa: E402
+from coursebuild.course import Course  # noqa: E402
 
 OUT = ROOT / "test-output" / "site"
 FIXTURE = ROOT / "tests" / "site"
-CONFIG = site.load_config(ROOT)
-PAGES = site.site_pages(ROOT)
-SESSIONS = site.sessions_with_notebooks(ROOT)
+COURSE = Course.load(ROOT)
+CONFIG = COURSE.config.quarto
+PAGES = site.site_pages(COURSE)
+SESSIONS = site.sessions_with_notebooks(COURSE)
 PAGES = [p for p in PAGES if p.parent.name != "sessions" or p in SESSIONS]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 LABELS = CONFIG["multicode"]["labels"]
@@ -90,7 +91,9 @@ def fixture_page(tmp_path_factory) -> tuple[Path, Path, Path]:
 def pages() -> dict[Path, Path]:
     """Every page of the site (built sessions only), rendered once: {qmd: html}."""
     with ThreadPoolExecutor(max_workers=2) as pool:
-        htmls = pool.map(lambda q: site.render_page(q, site.output_path(q, ROOT, OUT), ROOT), PAGES)
+        htmls = pool.map(
+            lambda q: site.render_page(q, site.output_path(q, ROOT, OUT), COURSE), PAGES
+        )
         return dict(zip(PAGES, htmls, strict=True))
 
 
@@ -109,7 +112,7 @@ def test_fixture_notebooks_match_fixture_session():
 def test_filters_run_at_the_stage_quarto_yml_gives_them(tmp_path):
     """Filters listed before `quarto` are pre-quarto entry points, in `_quarto.yml` order."""
     share = site.share_path(ROOT)
-    params = site.filter_params(ROOT / "index.qmd", ROOT, share, "markdown", tmp_path)
+    params = site.filter_params(COURSE, ROOT / "index.qmd", share, "markdown", tmp_path)
     chain = params["quarto-filters"]
     names = CONFIG["filters"]
     before = names[: names.index("quarto")]
@@ -120,8 +123,8 @@ def test_filters_run_at_the_stage_quarto_yml_gives_them(tmp_path):
 
 
 def test_engine_is_chosen_like_quarto():
-    assert site.engine_of(FIXTURE / "sessions" / "01-fixture.qmd", {}) == "knitr"
-    assert site.engine_of(ROOT / "index.qmd", {}) == "markdown"
+    assert site.engine_of(COURSE.read(FIXTURE / "sessions" / "01-fixture.qmd")) == "knitr"
+    assert site.engine_of(COURSE.read(ROOT / "index.qmd")) == "markdown"
 
 
 def test_knitr_cell_shape(tmp_path):
@@ -132,16 +135,16 @@ def test_knitr_cell_shape(tmp_path):
     and include: false chunks are gone.
     """
     qmd = FIXTURE / "sessions" / "01-fixture.qmd"
-    meta = site.page_metadata(qmd, ROOT, CONFIG)
-    markdown = site.knit(qmd, meta, site.share_path(ROOT), tmp_path)
+    page = COURSE.read(qmd)
+    meta = site.page_metadata(COURSE, page)
+    markdown = site.knit(page, meta, site.share_path(ROOT), tmp_path)
     found = re.findall(
         r"^::: \{\.cell[^}]*\}\n\n```\{\.(\w+) \.cell-code\}\n(.*?)\n```\n:::$",
         markdown,
         re.M | re.S,
     )
-    src = qmd_source.read(qmd, tuple(LANGUAGES), "sessions/01-fixture.qmd")
     shown = [
-        (c.lang, c.code.rstrip("\n")) for c in src.chunks if c.options.get("include") is not False
+        (c.lang, c.code.rstrip("\n")) for c in page.chunks if c.options.get("include") is not False
     ]
     assert found == shown
     assert markdown.count("::: {.cell") == len(shown)
@@ -154,8 +157,8 @@ def test_render_needs_no_python_or_reticulate(tmp_path):
     A `python`/`python3` first on PATH would leave a mark; without the knitr option
     knitr does want reticulate.
     """
-    qmd = FIXTURE / "sessions" / "01-fixture.qmd"
-    meta = site.page_metadata(qmd, ROOT, CONFIG)
+    page = COURSE.read(FIXTURE / "sessions" / "01-fixture.qmd")
+    meta = site.page_metadata(COURSE, page)
     assert meta["knitr"]["opts_chunk"]["python.reticulate"] is False
     trap = tmp_path / "bin"
     trap.mkdir()
@@ -165,7 +168,7 @@ def test_render_needs_no_python_or_reticulate(tmp_path):
     env_path = os.environ["PATH"]
     os.environ["PATH"] = f"{trap}:/usr/bin:/bin"
     try:
-        markdown = site.knit(qmd, meta, site.share_path(ROOT), tmp_path)
+        markdown = site.knit(page, meta, site.share_path(ROOT), tmp_path)
     finally:
         os.environ["PATH"] = env_path
     assert "print(sum(values) / len(values))" in markdown
@@ -177,13 +180,13 @@ def test_render_needs_no_python_or_reticulate(tmp_path):
     if result.stdout.strip() == "FALSE":
         del meta["knitr"]  # and without the option, knitr does need reticulate
         with pytest.raises(site.SiteError, match="reticulate"):
-            site.knit(qmd, meta, site.share_path(ROOT), tmp_path)
+            site.knit(page, meta, site.share_path(ROOT), tmp_path)
 
 
 def test_missing_share_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv(site.SHARE_ENV, str(tmp_path / "nowhere"))
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
-    monkeypatch.setattr(site, "ROOT", tmp_path / "checkout")  # no copy beside it either
+    monkeypatch.setattr(site.share, "ROOT", tmp_path / "checkout")  # no copy beside it either
     with pytest.raises(site.SiteError, match="Quarto's resources not found"):
         site.share_path(tmp_path)
 

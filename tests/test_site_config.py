@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "site"))
 import quarto_schema  # noqa: E402
 
 from coursebuild import filters, site  # noqa: E402
+from coursebuild.course import Course  # noqa: E402
 
 CONFIG = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
 SHARE = site.share_path(ROOT)
@@ -70,7 +71,7 @@ def test_filter_order_is_read_from_quarto_yml():
     from coursebuild.config import CourseConfig
 
     FILTERS = CourseConfig.load(ROOT).filters  # what the build runs
-    assert filters.notebook_filters(ROOT) == FILTERS
+    assert filters.notebook_filters(ROOT, CONFIG) == FILTERS
     declared = [n for n in CONFIG["filters"] if n != "quarto"]
     assert [Path(f).parent.name for f in FILTERS[:-1]] == declared
     assert FILTERS[-1] == filters.NOTEBOOK_ONLY
@@ -103,8 +104,9 @@ def document_keys() -> dict[str, dict]:
     for meta in ROOT.glob("**/_metadata.yml"):
         if ".venv" not in meta.parts and "node_modules" not in meta.parts:
             found[meta.relative_to(ROOT).as_posix()] = yaml.safe_load(meta.read_text("utf-8"))
-    for page in site.site_pages(ROOT):
-        front, _ = site.front_matter(page)
+    course = Course.load(ROOT)
+    for page in site.site_pages(course):
+        front = course.read(page).meta
         found[page.relative_to(ROOT).as_posix()] = front
         if isinstance(front.get("execute"), dict):
             found[page.relative_to(ROOT).as_posix() + " execute"] = front["execute"]

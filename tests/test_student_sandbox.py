@@ -35,8 +35,9 @@ from pathlib import Path
 import pytest
 
 from coursebuild import release
-from coursebuild.build import output_path, sessions
+from coursebuild.build import output_path
 from coursebuild.config import ROOT, CourseConfig
+from coursebuild.course import session_paths
 
 # What a student installs (one source: setup.qmd's Colab cell installs these files too).
 REQUIREMENTS = ("notebooks/requirements.txt", "notebooks/requirements-lme4.txt")
@@ -49,7 +50,7 @@ TIMEOUT = 1200  # seconds per notebook (session 08 fits many models on a busy ma
 def runs() -> list[tuple[str, str]]:
     """Every (session, run) pair: each language, and Python once more without lme4."""
     out = []
-    for session in sessions(ROOT):
+    for session in session_paths(ROOT):
         for lang in CourseConfig.load(ROOT).languages:
             out.append((session.stem, lang))
             if lang == "python":

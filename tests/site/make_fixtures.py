@@ -90,7 +90,8 @@ OUTPUTS = {
 
 def main() -> None:
     for lang in ("python", "r"):
-        nb = build.unexecuted(SESSION, lang, ROOT, inputs="fixture")
+        nb = build.unexecuted(SESSION, lang, ROOT)
+        nb["metadata"]["coursebuild"]["inputs_sha1"] = "fixture"  # never rebuilt by the build
         for cell in nb["cells"]:
             if cell["cell_type"] != "code":
                 continue
