@@ -220,6 +220,8 @@ def build(
     if not todo:
         log("All notebooks are up to date.")
         return report
+    if course.unchecked:
+        log(f"note: {course.unchecked}")
     log(f"Checked and converted {len(ready)} notebook(s) in {report.convert_seconds:.2f} s.")
     start = time.perf_counter()
     _run(course, ready, jobs, log, report)

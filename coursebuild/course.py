@@ -39,6 +39,7 @@ class Course:
     root: Path
     config: CourseConfig
     sessions: dict[str, source.Source] = field(default_factory=dict)  # by name, course order
+    unchecked: str = ""  # why chunk options could not be checked (no Quarto resources)
 
     @classmethod
     def load(cls, root: Path = ROOT) -> Course:
@@ -60,7 +61,24 @@ class Course:
             shown_path(path, self.root),
             self.config.variables,
             self.config.quarto,
+            self.cell_options,
         )
+
+    @cached_property
+    def cell_options(self) -> dict | None:
+        """Quarto's cell options and their schemas, from its share folder (None: not found).
+
+        The build checks every chunk option with them; without Quarto's resources
+        (`unchecked`) chunk options are not checked, and the build says so.
+        """
+        from .quarto_schema import cell_options
+        from .site.share import SiteError, share_path
+
+        try:
+            return cell_options(share_path(self.root))
+        except SiteError as exc:
+            self.unchecked = f"chunk options not checked against Quarto's schemas: {exc}"
+            return None
 
     def select(self, names: Iterable[str] = ()) -> list[source.Source]:
         """Return the sessions named (all of them when none is), in course order."""

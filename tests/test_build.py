@@ -41,6 +41,11 @@ BAD = {
     "broken-front-matter": (2, "front matter is not valid YAML"),
     "undeclared-language": (5, "chunk in language 'julia', which the course does not declare"),
     "qna-without-question": (5, "[qna] no Question tab"),
+    "chunk-option-value": (
+        7,
+        "chunk option 'eval: flase' is not valid: Quarto expects true or false",
+    ),
+    "chunk-in-another-tab": (11, 'a chunk in R in the "Python" tab'),
 }
 
 
@@ -492,3 +497,17 @@ def test_a_missing_image_used_many_times_is_one_warning_naming_every_line(tmp_pa
     assert (problem.line, problem.warning) == (1, True)
     assert problem.message.startswith("image 'gone.png' not found")
     assert problem.message.endswith("(also at lines 5)")
+
+
+def test_chunk_options_are_checked_against_quartos_cell_schemas(tmp_path):
+    root = make_project(tmp_path, {"opts": bad("chunk-option-value")})
+    problems = Course.load(root).sessions["opts"].problems
+    assert [(p.line, p.warning) for p in problems] == [(7, False), (12, False)]
+    assert problems[1].message == (
+        "chunk option 'fig-width: wide' is not valid: Quarto expects a number"
+    )
+    text = "```{python}\n#| fig-widht: 5\n#| fig.width: 5\nx = 1\n```\n"
+    (root / "sessions" / "opts.qmd").write_text(text)
+    (warning,) = Course.load(root).sessions["opts"].problems
+    assert (warning.line, warning.warning) == (2, True)
+    assert "'fig-widht' is not one of Quarto's cell options" in warning.message

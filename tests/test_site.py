@@ -442,3 +442,31 @@ def test_quarto_render_whole_site(tmp_path):
             if not target.exists():
                 problems.append(f"{page.relative_to(out)}: broken link {href}")
     assert problems == []
+
+
+def test_one_page_render_reads_the_configuration_once_and_each_session_once(tmp_path, monkeypatch):
+    root = make_project(tmp_path)
+    reads: list[str] = []
+    for method in ("read_text", "read_bytes"):
+        original = getattr(Path, method)
+
+        def counted(self, *args, _original=original, **kwargs):
+            reads.append(self.name)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, method, counted)
+    site.render_page(root / "sessions" / "01-fixture.qmd", tmp_path / "out.html", root)
+    assert reads.count("_quarto.yml") == 1
+    assert reads.count("01-fixture.qmd") == 1
+
+
+def test_a_notebook_built_with_another_version_of_a_partial_stops_the_render(tmp_path):
+    root = make_project(tmp_path)
+    (root / "sessions" / "_note.qmd").write_text("A partial.\n", "utf-8")
+    for path in (root / "notebooks").glob("*/01-fixture.ipynb"):
+        nb = json.loads(path.read_text("utf-8"))
+        nb["metadata"]["coursebuild"]["includes_sha1"] = {"sessions/_note.qmd": "0" * 40}
+        path.write_text(json.dumps(nb), "utf-8")
+    with pytest.raises(site.SiteError, match=r"out of date \(built from another version of "
+                       r"sessions/_note\.qmd\)"):  # fmt: skip
+        site.render_page(root / "sessions" / "01-fixture.qmd", tmp_path / "out.html", root)

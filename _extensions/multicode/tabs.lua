@@ -100,7 +100,7 @@ function M.new(support)
             local line = block.attributes["data-source-line"]
             local at = line and { file = block.attributes["data-source-file"] or where.file,
                                   line = tonumber(line) } or where
-            S.fail(at, "multicode", "a " .. S.label(opts, id) .. " chunk in the \"" .. tab.title
+            S.fail(at, "multicode", "a chunk in " .. S.label(opts, id) .. " in the \"" .. tab.title
               .. "\" tab", "each tab's chunks in its own language (move it to the "
               .. S.label(opts, id) .. " tab)")
           end

@@ -15,6 +15,7 @@ import re
 
 import yaml
 
+from .. import quarto_schema
 from ..problems import Problem, load_yaml
 from .model import Chunk
 
@@ -58,8 +59,12 @@ def fence_end(lines: list[str], start: int, fence: str) -> int:
     return len(lines) - 1
 
 
-def chunk(lines, start, end, info, languages, problems) -> Chunk | None:
-    """Return the chunk fenced at `start`..`end`, or None (with a problem) if it cannot be one."""
+def chunk(lines, start, end, info, languages, problems, schemas=None) -> Chunk | None:
+    """Return the chunk fenced at `start`..`end`, or None (with a problem) if it cannot be one.
+
+    `schemas` are Quarto's cell options (`coursebuild.quarto_schema.cell_options`):
+    each option's value is checked against its schema, as Quarto would.
+    """
     lang = info.group("lang").lower()
     here = lines[start]
     if lang not in languages:
@@ -104,6 +109,8 @@ def chunk(lines, start, end, info, languages, problems) -> Chunk | None:
             problems.append(
                 Problem(here.file, here.line + 1, "chunk options must be '#| key: value' lines")
             )
+    if schemas is not None:
+        check_options(options, option_lines, here, schemas, problems)
     label = options.get("label")
     if label is not None and not LABEL_OK.match(str(label)):
         problems.append(
@@ -136,3 +143,30 @@ def attributes(chunk: Chunk, shown: str) -> str:
         quote = "'" if '"' in text else '"'
         parts.append(f"{key}={quote}{text}{quote}")
     return "{" + " ".join(parts) + "}"
+
+
+def check_options(options: dict, option_lines: list[str], here, schemas: dict, problems) -> None:
+    """Report options whose value Quarto's schema refuses, and options Quarto does not know.
+
+    A refused value is an error at the option's own line (``#| eval: flase``);
+    an unknown option is a warning, unless it is dotted like knitr's own (``fig.width``).
+    """
+    for key, value in options.items():
+        at = next(
+            (here.line + 1 + k for k, text in enumerate(option_lines)
+             if re.match(rf"\s*{re.escape(str(key))}\s*:", text)),
+            here.line + 1,
+        )  # fmt: skip
+        if key not in schemas:
+            if "." not in str(key):  # knitr's own options (fig.width) are dotted
+                problems.append(
+                    Problem(here.file, at, f"chunk option '{key}' is not one of Quarto's cell "
+                            "options (a misspelling? the build ignores it)", warning=True)
+                )  # fmt: skip
+            continue
+        if quarto_schema.conforms(value, schemas[key]) is False:
+            shown = json.dumps(value) if not isinstance(value, str) else value
+            problems.append(
+                Problem(here.file, at, f"chunk option '{key}: {shown}' is not valid: Quarto "
+                        f"expects {quarto_schema.describe(schemas[key])}")
+            )  # fmt: skip

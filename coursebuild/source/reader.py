@@ -53,12 +53,14 @@ def load(
     display: str | None = None,
     variables: dict | None = None,
     config: dict | None = None,
+    schemas: dict | None = None,
 ) -> Source:
     """Read and check a session; problems are collected in `Source.problems`, never raised.
 
     `display` is the file name used in messages (a path relative to the
     project, so messages carry no machine paths); `variables` and `config`
-    (`_variables.yml`, `_quarto.yml`) feed the ``var`` and ``meta`` shortcodes.
+    (`_variables.yml`, `_quarto.yml`) feed the ``var`` and ``meta`` shortcodes;
+    `schemas` (Quarto's cell options) check the chunks' options.
     """
     shown = display or str(path)
     problems: list[Problem] = []
@@ -68,12 +70,9 @@ def load(
         return Source(path, "", {}, [], "", problems=problems, files=files, fatal=True)
     lines = expand_includes(text, path, shown, problems, files, ())
     shortcodes = None if variables is None and config is None else (variables or {}, config or {})
-    src = _parse(lines, shown, languages, problems, shortcodes, path)
-    src.problems = prose.group_missing_images(src.problems)
-    src.text = text
+    src = _parse(lines, shown, languages, problems, shortcodes, path, schemas)
     src.files = files
-    src.sha1 = hashlib.sha1(files[shown]).hexdigest()
-    return src
+    return _finish(src, text, files[shown])
 
 
 def read(
@@ -84,29 +83,36 @@ def read(
     config: dict | None = None,
 ) -> Source:
     """Like `load`, but raise `BuildError` listing every error found."""
-    src = load(path, languages, display, variables, config)
-    if src.errors:
-        raise BuildError.of(src.errors)
-    return src
+    return _raise(load(path, languages, display, variables, config))
 
 
 def parse(text: str, shown: str, languages: tuple[str, ...], path: Path | None = None) -> Source:
     """Check and rewrite `text` (no includes); raise `BuildError` listing its errors."""
-    problems: list[Problem] = []
     lines = [Line(t, shown, n) for n, t in enumerate(text.splitlines(), start=1)]
-    src = _parse(lines, shown, languages, problems, None, path or Path(shown))
+    src = _parse(lines, shown, languages, [], None, path or Path(shown), None)
+    return _raise(_finish(src, text, text.encode("utf-8")))
+
+
+def _finish(src: Source, text: str, data: bytes) -> Source:
+    """Give a parsed source its own text, its hash, and its image warnings grouped."""
+    src.problems = prose.group_missing_images(src.problems)
     src.text = text
-    src.sha1 = hashlib.sha1(text.encode("utf-8")).hexdigest()
+    src.sha1 = hashlib.sha1(data).hexdigest()
+    return src
+
+
+def _raise(src: Source) -> Source:
     if src.errors:
         raise BuildError.of(src.errors)
     return src
 
 
-def _parse(lines, shown, languages, problems, shortcodes, path) -> Source:
+def _parse(lines, shown, languages, problems, shortcodes, path, schemas) -> Source:
     """Check `lines` and rewrite them; see the module docstring.
 
     `shortcodes` is (variables, configuration) for ``var`` and ``meta``, or None to
-    leave shortcodes as written (a caller without a course configuration).
+    leave shortcodes as written (a caller without a course configuration);
+    `schemas` check chunk options (None: not checked).
     """
     meta, body_start = front_matter(lines, problems)
     fatal = body_start < 0
@@ -125,7 +131,9 @@ def _parse(lines, shown, languages, problems, shortcodes, path) -> Source:
             end = chunking.fence_end([x.text for x in lines], i, fence.group("fence"))
             info = CHUNK_INFO.match(fence.group("info"))
             chunk = (
-                None if info is None else chunking.chunk(lines, i, end, info, languages, problems)
+                None
+                if info is None
+                else chunking.chunk(lines, i, end, info, languages, problems, schemas)
             )
             if chunk is None:  # plain or raw code block, or a chunk in error: copied as it is
                 out.extend(x.text for x in lines[i : end + 1])
