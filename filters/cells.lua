@@ -1,9 +1,11 @@
 --[[
 cells.lua: turn the kept language's chunks into notebook code cells.
 
-Notebook build only, after multicode.lua and qna.lua, writing ipynb:
+Notebook build only, last, after the filters `_quarto.yml` lists
+(notebook-outputs, multicode, qna), writing ipynb:
 
-    pandoc --lua-filter _extensions/multicode/multicode.lua \
+    pandoc --lua-filter _extensions/notebook-outputs/notebook-outputs.lua \
+           --lua-filter _extensions/multicode/multicode.lua \
            --lua-filter _extensions/qna/qna.lua \
            --lua-filter filters/cells.lua \
            -M multicode-keep=python -t ipynb ...

@@ -9,7 +9,8 @@ Not a test module. Two sources, both from Quarto's share folder:
   ``type: object`` / ``additionalProperties`` (its objects are open: unknown
   keys are not caught there);
 * ``document-*.yml`` and ``cell-*.yml``: every document and cell option, by
-  name, in Quarto's YAML schema language. `option_schema` turns the simple
+  name, in Quarto's YAML schema language (read by `coursebuild.quarto_schema`,
+  which the build checks chunk options with). `option_schema` turns the simple
   forms (string, boolean, number, path, null, any, enum, anyOf, allOf,
   arrayOf, maybeArrayOf, and closed or open objects of those) into JSON
   Schema; a ``ref`` or ``record`` is outside that subset and returns None
@@ -21,7 +22,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import yaml
+from coursebuild.quarto_schema import options  # noqa: F401 (the tests read it from here)
 
 
 def project_schema(share: Path, name: str) -> dict:
@@ -49,19 +50,6 @@ def _standard(node):
         elif key != "hidden":
             out[key] = _standard(value)
     return out
-
-
-def options(share: Path) -> dict[str, object]:
-    """Every document and cell option Quarto declares: {name or alias: its schema}."""
-    found: dict[str, object] = {}
-    folder = share / "schema"
-    for path in sorted([*folder.glob("document-*.yml"), *folder.glob("cell-*.yml")]):
-        for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
-            if isinstance(entry, dict) and "name" in entry:
-                found[entry["name"]] = entry.get("schema")
-                if entry.get("alias"):
-                    found[entry["alias"]] = entry.get("schema")
-    return found
 
 
 SIMPLE = {
