@@ -26,21 +26,7 @@ from coursebuild import scratch  # noqa: E402
 
 SETUP_TARGET_S = 1.0
 ERROR_PAGE_TARGET_S = 5.0
-SESSION = """---
-title: "Session 90: Tiny"
----
-
-::: multicode
-#### Python
-```{python}
-print("answer", 6 * VALUE)
-```
-#### R
-```{r}
-cat("answer", 6 * VALUE, "\\n")
-```
-:::
-"""
+SESSION = scratch.TINY
 BROKEN = SESSION.replace("#### R", "#### Julia")
 
 

@@ -13,6 +13,22 @@ from pathlib import Path
 
 from .config import ROOT
 
+# A session small enough to time the instructor's loop with (VALUE: a number to edit).
+TINY = """---
+title: "Session 90: Tiny"
+---
+
+::: multicode
+#### Python
+```{python}
+print("answer", 6 * VALUE)
+```
+#### R
+```{r}
+cat("answer", 6 * VALUE, "\\n")
+```
+:::
+"""
 BUILD = ("_extensions", "filters")  # what a notebook build needs besides _quarto.yml
 SITE = ("_extensions", "assets")  # what a page render needs besides _quarto.yml
 

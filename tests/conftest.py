@@ -27,3 +27,18 @@ def _no_embedded_r_library_path():
         os.environ.pop("LD_LIBRARY_PATH", None)
     else:
         os.environ["LD_LIBRARY_PATH"] = _LD_LIBRARY_PATH
+
+
+@pytest.fixture
+def file_reads(monkeypatch) -> list[str]:
+    """Collect the names of the files read (``Path.read_text``/``read_bytes``) in the test."""
+    reads: list[str] = []
+    for method in ("read_text", "read_bytes"):
+        original = getattr(Path, method)
+
+        def counted(self, *args, _original=original, **kwargs):
+            reads.append(self.name)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, method, counted)
+    return reads

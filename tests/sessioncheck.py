@@ -107,3 +107,12 @@ def said(python: nbformat.NotebookNode, r: nbformat.NotebookNode, cell: str) -> 
 def says_cells(nb: nbformat.NotebookNode, lang: str) -> list[str]:
     """Ids of the cells whose job is a computed sentence (``*-says-<lang>``)."""
     return [c.id for c in nb.cells if c.get("id", "").endswith(f"-says-{lang}")]
+
+
+def assert_answers_ran(session: str, lang: str, cells: set[str]) -> None:
+    """Each worked-answer cell (``<name>-<lang>``) printed something and is not in the download."""
+    answers = {c.id: c for c in notebook(session, lang, ".answers").cells}
+    download = {c.id for c in notebook(session, lang).cells}
+    for name in (f"{cell}-{lang}" for cell in cells):
+        assert answers[name].get("outputs"), f"{name} printed nothing"
+        assert name not in download

@@ -24,21 +24,7 @@ from coursebuild import preview, scratch
 from coursebuild.config import ROOT
 
 NAME = "90-tiny"
-SESSION = """---
-title: "Session 90: Tiny"
----
-
-::: multicode
-#### Python
-```{python}
-print("answer", 6 * VALUE)
-```
-#### R
-```{r}
-cat("answer", 6 * VALUE, "\\n")
-```
-:::
-"""
+SESSION = scratch.TINY
 BROKEN = """---
 title: "Session 90: Tiny"
 ---

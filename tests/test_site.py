@@ -444,17 +444,10 @@ def test_quarto_render_whole_site(tmp_path):
     assert problems == []
 
 
-def test_one_page_render_reads_the_configuration_once_and_each_session_once(tmp_path, monkeypatch):
+def test_one_page_render_reads_the_configuration_once_and_each_session_once(tmp_path, file_reads):
     root = make_project(tmp_path)
-    reads: list[str] = []
-    for method in ("read_text", "read_bytes"):
-        original = getattr(Path, method)
-
-        def counted(self, *args, _original=original, **kwargs):
-            reads.append(self.name)
-            return _original(self, *args, **kwargs)
-
-        monkeypatch.setattr(Path, method, counted)
+    reads = file_reads
+    reads.clear()  # what setting up the course read
     site.render_page(root / "sessions" / "01-fixture.qmd", tmp_path / "out.html", root)
     assert reads.count("_quarto.yml") == 1
     assert reads.count("01-fixture.qmd") == 1

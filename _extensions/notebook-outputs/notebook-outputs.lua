@@ -43,16 +43,8 @@ PANDOC_VERSION:must_be_at_least("3.1.1")
 local NAME = "notebook-outputs"
 
 --- The course filters' support module (problems, options), shipped with the
---- multicode extension (found the way qna.lua finds it, also under plain pandoc).
-local function load_shared(name)
-  local relative = pandoc.path.join({ "..", "multicode", name })
-  if quarto and quarto.utils and quarto.utils.resolve_path then
-    return dofile(quarto.utils.resolve_path(relative))
-  end
-  return dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), relative }))
-end
-
-local support = load_shared("support.lua")
+--- multicode extension; this filter only works under Quarto, so only there.
+local support = quarto and dofile(quarto.utils.resolve_path("../multicode/support.lua"))
 
 local ctx -- per-document context, set by `prepare`
 
