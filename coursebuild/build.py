@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import estimates, source  # convert, execute, notebook: when there is work
+from . import estimates, execute, exercises, source  # convert, notebook: when needed
 from .config import ROOT
 from .course import Course
 from .inputs import inputs_sha1
@@ -119,6 +119,9 @@ def unexecuted(session: Path, lang: str, root: Path = ROOT, variant: str = "") -
     errors = [p for p in src.problems + problems if not p.warning]
     if errors:
         raise BuildError.of(errors)
+    if _waits(job):  # the student's checks: keys from the stored answers notebook
+        answers = output_path(session, lang, root, ANSWERS)
+        nb = _with_keys(job, nb, recorded_inputs(answers) and json.loads(answers.read_text()))
     return nb
 
 
@@ -133,7 +136,29 @@ def _convert(course: Course, job: Job) -> tuple[dict, list[Problem]]:
     if [p for p in problems if not p.warning]:
         # A div left unconverted makes the later filters warn about it: noise.
         return {}, [p for p in problems if not p.warning]
-    return notebook.finish(course, raw, job.source, job.lang, job.inputs_sha1), problems
+    nb = notebook.finish(course, raw, job.source, job.lang, job.inputs_sha1)
+    if answers:  # the checks run on the worked answers (a student's wait for their keys)
+        nb = exercises.fill(nb, job.source, job.lang, True, None)
+    return nb, problems
+
+
+def _waits(job: Job) -> bool:
+    """Whether a job's notebook needs its answers notebook first (the checks' keys)."""
+    return job.variant != ANSWERS and bool(job.source.exercises)
+
+
+def _with_keys(job: Job, nb: dict, answers: dict | None) -> dict:
+    """Fill a student notebook's checks with keys from its executed answers notebook."""
+    recorded = exercises.recorded_in(answers) if answers else None
+    if recorded is None:
+        where = job.source.exercises[0]
+        raise execute.ExecutionFailed(
+            None, f"no checks recorded by {job.lang}/{job.session.stem}.answers (line {where.line})"
+        )
+    try:
+        return exercises.fill(nb, job.source, job.lang, False, recorded)
+    except KeyError as exc:
+        raise execute.ExecutionFailed(None, str(exc.args[0])) from None
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -262,36 +287,95 @@ def _run(
     log: Callable[[str], None],
     report: BuildReport,
 ) -> None:
-    """Execute the converted notebooks; write each one that succeeds."""
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    """Execute the converted notebooks; write each one that succeeds.
 
-    from . import execute, notebook
+    A student notebook with checks waits for its answers notebook (the keys come
+    from what the worked answers measured): submitted when that one is written,
+    or at once when the stored answers notebook is current.
+    """
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+    from . import notebook
+
+    building = {(j.source.name, j.lang) for j, _ in ready if j.variant == ANSWERS}
+    waiting = {
+        (j.source.name, j.lang): (j, nb)
+        for j, nb in ready
+        if _waits(j) and (j.source.name, j.lang) in building
+    }
     log(f"Executing {len(ready)} notebook(s) with {jobs} worker(s).")
+    done = 0
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(_execute, job, nb, course.root): job for job, nb in ready}
-        for done, future in enumerate(as_completed(futures), start=1):
-            job = futures[future]
-            notebooks = report.session(job.source.name).notebooks
+        running = {}
+
+        def submit(job: Job, nb: dict, answers: dict | None = None) -> None:
+            nonlocal done
             try:
-                executed, seconds = future.result()
-            except execute.ExecutionFailed as exc:
-                chunk = next((c for c in job.source.chunks if c.id == exc.cell), None)
-                where = (
-                    Problem(chunk.file, chunk.line) if chunk else Problem(course.shown(job.session))
+                if _waits(job):
+                    if answers is None:
+                        path = output_path(job.session, job.lang, course.root, ANSWERS)
+                        answers = json.loads(path.read_text(encoding="utf-8"))
+                    nb = _with_keys(job, nb, answers)
+            except (OSError, ValueError, execute.ExecutionFailed) as exc:
+                done += 1
+                _failed(course, job, exc, report, log, f"[{done}/{len(ready)}]")
+                return
+            running[pool.submit(_execute, job, nb, course.root)] = job
+
+        for job, nb in ready:
+            if waiting.get((job.source.name, job.lang), (None,))[0] is not job:
+                submit(job, nb)  # (a waiting one goes when its answers notebook is written)
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                job = running.pop(future)
+                done += 1
+                step = f"[{done}/{len(ready)}]"
+                sibling = waiting.pop((job.source.name, job.lang), None) if job.variant else None
+                try:
+                    executed, seconds = future.result()
+                except Exception as exc:  # a failing cell, a kernel that would not start, ...
+                    _failed(course, job, exc, report, log, step)
+                    if sibling is not None:
+                        done += 1
+                        why = f"its answers notebook {job.name} failed"
+                        failed = execute.ExecutionFailed(None, why)
+                        _failed(course, sibling[0], failed, report, log, f"[{done}/{len(ready)}]")
+                    continue
+                executed = estimates.extract(executed)  # hidden output -> metadata
+                write_atomic(job.output, notebook.dumps(executed))
+                log(f"{step} {job.name}: executed in {seconds:.1f} s")
+                report.session(job.source.name).notebooks.append(
+                    NotebookResult(job.name, job.lang, EXECUTED, seconds)
                 )
-                cell = f" in cell '{exc.cell}'" if exc.cell else ""
-                problem = Problem(where.path, where.line, exc.message)
-                log(f"[{done}/{len(ready)}] {job.name}: FAILED{cell}\n  {problem}")
-                notebooks.append(NotebookResult(job.name, job.lang, FAILED, None, problem))
-                continue
-            except Exception as exc:  # a kernel that would not start, a papermill crash, ...
-                message = f"{type(exc).__name__}: {exc}"
-                log(f"[{done}/{len(ready)}] {job.name}: FAILED: {message}")
-                problem = Problem(course.shown(job.session), 0, message)
-                notebooks.append(NotebookResult(job.name, job.lang, FAILED, None, problem))
-                continue
-            executed = estimates.extract(executed)  # test-only output -> metadata
-            write_atomic(job.output, notebook.dumps(executed))
-            log(f"[{done}/{len(ready)}] {job.name}: executed in {seconds:.1f} s")
-            notebooks.append(NotebookResult(job.name, job.lang, EXECUTED, seconds))
+                if sibling is not None:
+                    submit(*sibling, answers=executed)
+
+
+def _failed(
+    course: Course,
+    job: Job,
+    exc: Exception,
+    report: BuildReport,
+    log: Callable[[str], None],
+    step: str,
+) -> None:
+    """Report a notebook that could not be executed (its failing cell's file:line if known)."""
+    notebooks = report.session(job.source.name).notebooks
+    if isinstance(exc, execute.ExecutionFailed):
+        chunk = next((c for c in job.source.chunks if c.id == exc.cell), None)
+        exercise = next((e for e in job.source.exercises if exc.cell and
+                         exc.cell.startswith(e.id + "-")), None)  # fmt: skip
+        if chunk is not None:
+            where = Problem(chunk.file, chunk.line)
+        elif exercise is not None:  # a worked answer its check refused
+            where = Problem(exercise.file, exercise.line)
+        else:
+            where = Problem(course.shown(job.session))
+        cell = f" in cell '{exc.cell}'" if exc.cell else ""
+        problem = Problem(where.path, where.line, exc.message)
+        log(f"{step} {job.name}: FAILED{cell}\n  {problem}")
+    else:
+        problem = Problem(course.shown(job.session), 0, f"{type(exc).__name__}: {exc}")
+        log(f"{step} {job.name}: FAILED: {problem.message}")
+    notebooks.append(NotebookResult(job.name, job.lang, FAILED, None, problem))

@@ -1,16 +1,21 @@
-"""Estimates for the tests, kept out of what students download.
+"""What a notebook prints for the tests and the build, kept out of what students download.
 
-A session may end with a chunk labelled ``estimates-<lang>`` (or ``estimates``, or
-tagged ``estimates``) that prints machine-readable lines for a test (the parity of the
-Python and R fits). The build executes it like any cell, then moves its printed text
-into the notebook's metadata, ``metadata.coursebuild.estimates``, and removes the cell:
-the tests read the text there (tests/estimates.py), students never see it, and the
-chunk's ``#| include: false`` keeps it off the site.
+Two kinds of hidden cell, each executed like any cell; then the build moves
+its printed text into the notebook's metadata and removes the cell:
+
+- estimates: a session may end with a chunk labelled ``estimates-<lang>`` (or
+  ``estimates``, or tagged ``estimates``) that prints machine-readable lines for a
+  test (the parity of the Python and R fits), kept in ``metadata.coursebuild.estimates``
+  (tests/estimates.py reads it); the chunk's ``#| include: false`` keeps it off the site;
+- the checks' record: the cell tagged ``checks`` that an answers notebook with
+  checked exercises ends with (`coursebuild.exercises`), kept in
+  ``metadata.coursebuild.checks``: what the worked answers' checks measured.
 """
 
 from __future__ import annotations
 
 TAG = "estimates"
+CHECKS = "checks"
 
 
 def is_estimates(cell: dict) -> bool:
@@ -22,18 +27,23 @@ def is_estimates(cell: dict) -> bool:
     )
 
 
-def extract(notebook: dict) -> dict:
-    """Move the stdout of every estimates cell into the metadata; drop those cells.
+def _is_record(cell: dict) -> bool:
+    return cell.get("cell_type") == "code" and CHECKS in cell.get("metadata", {}).get("tags", [])
 
-    The text of several estimates cells is joined in notebook order. A notebook
+
+def extract(notebook: dict) -> dict:
+    """Move the stdout of every hidden cell into the metadata; drop those cells.
+
+    The text of several cells of a kind is joined in notebook order. A notebook
     without any is returned unchanged.
     """
-    found = [c for c in notebook.get("cells", []) if is_estimates(c)]
-    if not found:
-        return notebook
-    text = "".join(_stdout(c) for c in found)
-    notebook["cells"] = [c for c in notebook["cells"] if not is_estimates(c)]
-    notebook.setdefault("metadata", {}).setdefault("coursebuild", {})[TAG] = text
+    for key, hidden in ((TAG, is_estimates), (CHECKS, _is_record)):
+        found = [c for c in notebook.get("cells", []) if hidden(c)]
+        if not found:
+            continue
+        text = "".join(_stdout(c) for c in found)
+        notebook["cells"] = [c for c in notebook["cells"] if not hidden(c)]
+        notebook.setdefault("metadata", {}).setdefault("coursebuild", {})[key] = text
     return notebook
 
 

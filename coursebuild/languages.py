@@ -24,6 +24,15 @@ class Language:
     needs: str  # markdown: what running the notebook needs ({requirements}, {setup} links)
     install: str  # code of the install cell ({version}, {wheel}, {tarball})
     kernel_programs: tuple[str, ...] = ()  # what the doctor looks for on PATH
+    # Checked exercises (coursebuild.exercises): the student's empty answer, an
+    # assignment, the check call (after its import, if any) and the cell that
+    # prints what the worked answers' checks measured.
+    empty: str = ""
+    assign: str = "{name} = {value}"
+    check_import: str = ""
+    check_call: str = "check({args})"
+    record: str = ""
+    words: dict[str, str] | None = None  # how a kind is said in this language
 
 
 PYTHON = Language(
@@ -47,6 +56,15 @@ PYTHON = Language(
         "    importlib.invalidate_caches()"
     ),
     kernel_programs=("python3",),
+    empty="...",
+    check_import="from helpers.checks import check",
+    record="from helpers.checks import recorded\n\nprint(recorded())",
+    words={
+        "table": "a table (DataFrame)",
+        "plot": "a plot (a matplotlib Figure or Axes)",
+        "logical": "True or False",
+        "numbers": "a list of numbers",
+    },
 )
 
 R = Language(
@@ -69,6 +87,16 @@ R = Language(
         "}}"
     ),
     kernel_programs=("R", "Rscript"),
+    empty="NULL",
+    assign="{name} <- {value}",
+    check_call="qmhelpers::check({args})",
+    record="qmhelpers::check_recorded()",
+    words={
+        "table": "a table (data frame)",
+        "plot": "a plot (a ggplot)",
+        "logical": "TRUE or FALSE",
+        "numbers": "a numeric vector",
+    },
 )
 
 LANGUAGES: dict[str, Language] = {lang.id: lang for lang in (PYTHON, R)}

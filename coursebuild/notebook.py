@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from . import preamble
+from . import exercises, preamble
 from .course import Course
 from .languages import LANGUAGES
 from .problems import BuildError
@@ -31,7 +31,8 @@ def finish(course: Course, raw: dict, source: Source, lang: str, inputs_sha1: st
     for cell in raw.get("cells", []):
         text = _text(cell.get("source", ""))
         if cell.get("cell_type") == "code":
-            if cell.get("id") not in ids:  # cells.lua makes code cells from chunks only
+            placeholder = exercises.TAG in cell.get("metadata", {}).get("tags", [])
+            if cell.get("id") not in ids and not placeholder:  # cells.lua: chunks, checks
                 raise BuildError(shown, None, f"{lang} notebook: a code cell has no chunk id")
             cells.append(_code(cell["id"], text, cell.get("metadata", {}).get("tags", [])))
         elif text.strip():

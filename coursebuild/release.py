@@ -23,7 +23,7 @@ from .config import ROOT
 from .problems import BuildError
 
 R_PACKAGE = "qmhelpers"
-R_FILES = ("schools.R", "session.R", "regression.R")  # helpers/R/ -> the package's R/
+R_FILES = ("schools.R", "session.R", "regression.R", "checks.R")  # helpers/R/ -> the package's R/
 R_DATA = ("schools.json", "registry.txt")  # helpers/ -> the package's inst/extdata/
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build", "dist")
 
@@ -97,11 +97,12 @@ def _description(v: str) -> str:
         "Title: Helpers for the Quantitative Methods in R and Python Course\n"
         f"Version: {v}\n"
         "Description: Verified downloads of the course data, the rows every model uses\n"
-        "    (the same rule as the Python helpers), and notebook start-up.\n"
+        "    (the same rule as the Python helpers), notebook start-up and the\n"
+        "    exercises' self-checks.\n"
         "License: MIT\n"
         "Encoding: UTF-8\n"
-        "Imports: jsonlite, stats, utils\n"
-        "Suggests: digest, ggplot2, IRdisplay\n"
+        "Imports: digest, jsonlite, stats, utils\n"
+        "Suggests: ggplot2, IRdisplay, lme4\n"
     )
 
 

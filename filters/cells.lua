@@ -26,7 +26,9 @@ Chunk options, for the kept language L (metadata `multicode-keep`):
 - echo             -> ignored (notebooks show all code)
 - anything else    -> ignored (not copied into cell metadata)
 
-Chunks of the other declared languages (class `cell`) are removed.
+Chunks of the other declared languages (class `cell`) are removed. An
+exercise's checks (`{#exercise-N .exercise-check}`, from a qna Check tab)
+become a code cell tagged `exercise-check`, replaced by the build.
 Metadata `multicode.languages` lists the declared languages.
 
 Copyright (c) the course authors. MIT licence.
@@ -83,7 +85,18 @@ local function tags_of(attrs)
   return tags
 end
 
+--- An exercise's checks (coursebuild.source made the Check tab's YAML block
+--- `{#exercise-N .exercise-check}`): a code cell tagged `exercise-check` that
+--- keeps the id, for the build to replace with the answer and check cells.
+local function checks(block)
+  return pandoc.Div({ pandoc.CodeBlock(block.text) },
+    pandoc.Attr(block.identifier, { "cell", "code" }, { tags = pandoc.json.encode({ "exercise-check" }) }))
+end
+
 local function cell(block)
+  if block.classes:includes("exercise-check") then
+    return checks(block)
+  end
   if not block.classes:includes("cell") then
     return nil
   end

@@ -3,7 +3,8 @@
 One module per concern, as pooch does: ``registry`` (data files, cache, fetch),
 ``columns`` (column checks), ``transforms`` (Gorard index, logs), ``tables`` (the
 schools tables), ``dictionary`` (column meanings), ``mixed``, ``regression``,
-``plots``, ``session`` (a notebook's start-up) and ``fitting``; ``data`` re-exports
+``plots``, ``session`` (a notebook's start-up), ``fitting`` and ``checks`` (the
+exercises' self-checks); ``data`` re-exports
 the first five for older code.
 
 Import the modules you need (``from helpers import tables, mixed``). Importing the
@@ -23,6 +24,7 @@ except PackageNotFoundError:  # run from a folder without being installed
     __version__ = "0+unknown"
 
 MODULES = (
+    "checks",
     "columns",
     "data",
     "dictionary",

@@ -46,6 +46,8 @@ BAD = {
         "chunk option 'eval: flase' is not valid: Quarto expects true or false",
     ),
     "chunk-in-another-tab": (11, 'a chunk in R in the "Python" tab'),
+    "check-undefined-name": (23, "check 'm': no python chunk of the Answer tab defines 'm'"),
+    "check-bad-tolerance": (23, "check 'm': the tolerance of number must be a number above 0"),
 }
 
 

@@ -6,7 +6,15 @@ qna.lua: an exercise with its answer, shown per output format.
     What is x?
     #### Answer
     One.
+    #### Check
+    ```yaml
+    x: {number: 0.5}
+    ```
     :::
+
+The Check tab (optional) holds the exercise's checks (docs/notebooks.md):
+shown nowhere on the page; in a notebook its block stays after what is kept,
+for the build to turn into the exercise's answer and check cells.
 
 Options (metadata, usually from _quarto.yml):
 
@@ -105,12 +113,13 @@ local function parts(div, where)
   local found = {}
   for _, tab in ipairs(tabs) do
     local name = pandoc.text.lower(tab.title)
-    if name ~= "question" and name ~= "answer" then
+    if name ~= "question" and name ~= "answer" and name ~= "check" then
       if not tab.title:match("%S") then
         support.fail(where, "qna", "a tab header with no text (only an image?)",
           "\"#### Question\" and \"#### Answer\" tabs (for one tab per language, use '::: multicode')")
       end
-      support.fail(where, "qna", "unknown tab \"" .. tab.title .. "\"", "\"Question\" and \"Answer\" tabs only")
+      support.fail(where, "qna", "unknown tab \"" .. tab.title .. "\"",
+        "\"Question\" and \"Answer\" tabs (and an optional \"Check\" tab)")
     end
     if found[name] then
       support.fail(where, "qna", "two \"" .. tab.title .. "\" tabs", "one Question tab and one Answer tab")
@@ -123,7 +132,17 @@ local function parts(div, where)
   if not found.answer then
     support.fail(where, "qna", "no Answer tab", "a Question tab and an Answer tab")
   end
-  return found.question, found.answer, level
+  return found.question, found.answer, found.check, level
+end
+
+--- The exercise's checks, in a notebook only: the Check tab's block (made a
+--- placeholder by coursebuild.source) after what is kept, without its header.
+--- The site and other formats show the exercise as before, without them.
+local function with_checks(blocks, check)
+  if check and format_key == "ipynb" then
+    blocks:extend(check.content)
+  end
+  return blocks
 end
 
 local function with_heading(tab)
@@ -138,7 +157,7 @@ local function qna(div)
   end
   count = count + 1
   local where = support.where(div, "qna", count)
-  local question, answer, level = parts(div, where)
+  local question, answer, check, level = parts(div, where)
 
   local show = targets[format_key] or "both"
   if div.attributes.show then
@@ -149,9 +168,9 @@ local function qna(div)
   end
 
   if show == "question" then
-    return with_heading(question)
+    return with_checks(with_heading(question), check)
   elseif show == "answer" then
-    return with_heading(answer)
+    return with_checks(with_heading(answer), check)
   end
   if quarto or tabset.is_html() then
     local block, assets = tabset.render({
@@ -168,7 +187,7 @@ local function qna(div)
   end
   local blocks = with_heading(question)
   blocks:extend(with_heading(answer))
-  return blocks
+  return with_checks(blocks, check)
 end
 
 local function finish(doc)

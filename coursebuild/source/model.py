@@ -41,6 +41,7 @@ class Source:
     divs: set[str] = field(default_factory=set)  # classes of the fenced divs it opens
     files: dict[str, bytes] = field(default_factory=dict)  # every file read, by shown name
     fatal: bool = False  # a problem that leaves pandoc nothing sensible to read
+    exercises: list = field(default_factory=list)  # checked exercises (source.exercises)
 
     @property
     def name(self) -> str:

@@ -39,6 +39,7 @@ from ..problems import BuildError, Problem
 from . import chunks as chunking
 from . import prose
 from .chunks import CHUNK_INFO, FENCE, LABEL_OK
+from .exercises import Tracker
 from .frontmatter import front_matter
 from .includes import decode, expand_includes
 from .model import Chunk, Line, Source
@@ -123,6 +124,7 @@ def _parse(lines, shown, languages, problems, shortcodes, path, schemas) -> Sour
     divs: set[str] = set()
     labels: dict[str, Line] = {}
     ids: dict[str, int] = {}
+    tracker = Tracker(languages, problems)
     i = body_start if not fatal else len(lines)
     while i < len(lines):
         here = lines[i]
@@ -136,7 +138,13 @@ def _parse(lines, shown, languages, problems, shortcodes, path, schemas) -> Sour
                 else chunking.chunk(lines, i, end, info, languages, problems, schemas)
             )
             if chunk is None:  # plain or raw code block, or a chunk in error: copied as it is
-                out.extend(x.text for x in lines[i : end + 1])
+                body = [x.text for x in lines[i + 1 : end]]
+                check = None if info else tracker.code_block(fence.group("info"), here, body)
+                if check is None:
+                    out.extend(x.text for x in lines[i : end + 1])
+                else:  # an exercise's checks: the filters' placeholder, same text
+                    fences = fence.group("indent") + fence.group("fence")
+                    out.extend([f"{fences} {check}", *body, lines[end].text])
                 i = end + 1
                 continue
             if chunk.label is not None and LABEL_OK.match(chunk.label):
@@ -156,6 +164,7 @@ def _parse(lines, shown, languages, problems, shortcodes, path, schemas) -> Sour
                     labels[chunk.label] = here
             chunking.give_id(chunk, ids)
             chunks.append(chunk)
+            tracker.chunk(chunk)
             out.append(
                 fence.group("indent")
                 + fence.group("fence")
@@ -174,10 +183,12 @@ def _parse(lines, shown, languages, problems, shortcodes, path, schemas) -> Sour
                 fatal = True
             else:
                 open_divs.pop()
+                tracker.close()
             out.append(here.text)
         elif (opener := DIV_OPEN.match(here.text)) is not None:
             classes = _div_classes(opener.group("attr"))
             open_divs.append((here, classes))
+            tracker.open(classes)
             divs |= classes
             out.append(
                 opener.group("indent")
@@ -186,6 +197,7 @@ def _parse(lines, shown, languages, problems, shortcodes, path, schemas) -> Sour
                 + _div_attr(opener, here, shown)
             )
         else:
+            tracker.header(here.text)
             out.append(prose.expand(here, meta, shortcodes, path, problems))
         i += 1
     for here, _ in open_divs:
@@ -199,6 +211,7 @@ def _parse(lines, shown, languages, problems, shortcodes, path, schemas) -> Sour
         )
         fatal = True
     markdown = "\n".join(out) + "\n"
+    used = tuple(lang for lang in languages if any(c.lang == lang for c in chunks))
     return Source(
         path=path,
         text="",
@@ -208,6 +221,7 @@ def _parse(lines, shown, languages, problems, shortcodes, path, schemas) -> Sour
         problems=problems,
         divs=divs,
         fatal=fatal,
+        exercises=tracker.exercises(used),
     )
 
 
