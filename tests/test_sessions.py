@@ -9,12 +9,14 @@ link names another ``.qmd`` (dead in a downloaded notebook); outputs are clean.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 import sessioncheck as sc
 
-from coursebuild.course import session_paths
+from coursebuild.course import Course, session_paths
+from helpers import checks
 
 SESSIONS = [p.stem for p in session_paths(sc.ROOT)]
 LANGS = ("python", "r")
@@ -71,3 +73,64 @@ def test_notebook_outputs_are_clean(session, lang, variant):
         pytest.skip(f"{session} has no qna blocks, so no answers notebook")
     problems = sc.output_problems(sc.notebook(session, lang, variant))
     assert not problems, "\n".join(problems)
+
+
+@pytest.fixture(scope="module")
+def course():
+    """Read the course as the build does (its exercises and their checks)."""
+    return Course.load(sc.ROOT)
+
+
+def _checks_printed(nb, exercise_id: str) -> str:
+    cells = [c for c in nb.cells if c.id == f"{exercise_id}-check"]
+    assert len(cells) == 1, f"{exercise_id}: {len(cells)} check cells"
+    return "".join(o.get("text", "") for o in cells[0].outputs if o.get("name") == "stdout")
+
+
+@pytest.mark.parametrize("session", SESSIONS)
+def test_every_checked_exercise_asks_and_checks_in_both_languages(session, course):
+    """Each student notebook: an answer cell and a check saying "not yet"; answers: all pass."""
+    found = course.sessions[session].exercises
+    for lang in LANGS:
+        if not found:
+            continue
+        student = sc.notebook(session, lang)
+        answers = sc.notebook(session, lang, ".answers")
+        assert len([c for c in student.cells if c.id.endswith("-check")]) == len(found)
+        for exercise in found:
+            ids = [c.id for c in student.cells]
+            assert ids.index(f"{exercise.id}-answer") + 1 == ids.index(f"{exercise.id}-check")
+            said = _checks_printed(student, exercise.id).splitlines()
+            assert [line.split(":")[0] for line in said] == list(exercise.checks)
+            assert all(": not yet. " in line for line in said), said
+            passed = _checks_printed(answers, exercise.id).splitlines()
+            assert len(passed) == len(exercise.checks)
+            assert all(line.startswith("✓ ") for line in passed), passed
+
+
+@pytest.mark.parametrize("session", SESSIONS)
+def test_the_worked_answers_agree_between_languages(session, course):
+    """What the Python and R worked answers measured agrees within each check's tolerance."""
+    found = course.sessions[session].exercises
+    if not found:
+        pytest.skip(f"{session} has no checked exercises")
+    recorded = {
+        lang: json.loads(sc.notebook(session, lang, ".answers").metadata["coursebuild"]["checks"])
+        for lang in LANGS
+    }
+    for exercise in found:
+        for name, specs in exercise.checks.items():
+            python = checks.items(specs["python"], recorded["python"][name])
+            r = checks.items(specs["r"], recorded["r"][name])
+            assert len(python) == len(r), name
+            for (label, a, tol), (_, b, _) in zip(python, r, strict=True):
+                if tol is None:
+                    assert a == b, f"{exercise.id} {name} {label}: {a!r} vs {b!r}"
+                else:
+                    assert abs(a - b) <= tol, f"{exercise.id} {name} {label}: {a} vs {b}"
+
+
+def test_the_agreement_check_can_fail():
+    spec = {"number": 0.01}
+    ((_, a, tol),), ((_, b, _),) = checks.items(spec, 0.5), checks.items(spec, 0.52)
+    assert abs(a - b) > tol
