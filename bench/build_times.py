@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from coursebuild import scratch  # noqa: E402
+from coursebuild.course import session_paths  # noqa: E402
 
 SHARED = ("_extensions", "filters", "helpers", "coursebuild",
           "requirements.txt", "renv.lock", "tools")  # fmt: skip
@@ -50,9 +51,10 @@ class Run:
     cpu_seconds: float  # user + system, of the build and all it started
     executed: list[str]
     kernel_seconds: float  # the build's execution phase (0 when nothing ran)
+    notebook_seconds: dict[str, float]  # each executed notebook's own time, by name
 
 
-def run_build(root: Path) -> Run:
+def run_build(root: Path, jobs: int = 2) -> Run:
     """Wall time of `python -m coursebuild build` (a fresh process, as a user runs it).
 
     What it executed comes from the build's own report (``--report``), not its log.
@@ -83,7 +85,8 @@ def run_build(root: Path) -> Run:
     data = json.loads(report.read_text(encoding="utf-8"))
     notebooks = [n for s in data["sessions"].values() for n in s["notebooks"]]
     executed = [n["name"] for n in notebooks if n["status"] == "executed"]
-    return Run(seconds, cpu, executed, float(data["execute_seconds"]))
+    times = {n["name"]: float(n["seconds"]) for n in notebooks if n["status"] == "executed"}
+    return Run(seconds, cpu, executed, float(data["execute_seconds"]), times)
 
 
 def session_text(n: int) -> str:
@@ -145,10 +148,10 @@ def make_course(tmp: Path, generated: bool) -> Path:
     return root
 
 
-def bench(root: Path) -> tuple[list[tuple[str, Run]], str]:
+def bench(root: Path, jobs: int = 2) -> tuple[list[tuple[str, Run]], str]:
     """Time a clean, a no-op and a one-session rebuild; return the rows and the session touched."""
-    sessions = sorted(p for p in (root / "sessions").glob("*.qmd") if not p.name.startswith("_"))
-    clean = run_build(root)
+    sessions = session_paths(root)
+    clean = run_build(root, jobs)
     noop = run_build(root)
     touched = sessions[0]
     touched.write_text(touched.read_text() + "\nOne more line.\n")
@@ -192,20 +195,39 @@ def report(label: str, rows: list[tuple[str, Run]], touched: str, outside_target
     return ok
 
 
+def notebook_table(run: Run, jobs: int) -> None:
+    """Print each notebook's execution time per language, and Python's over R's."""
+    rows: dict[str, dict[str, float]] = {}
+    for name, seconds in run.notebook_seconds.items():
+        lang, notebook = name.split("/", 1)
+        rows.setdefault(notebook, {})[lang] = seconds
+    print(f"\nexecution time per notebook ({jobs} at a time; a loaded machine stretches both)")
+    print(f"{'notebook':40} {'python':>8} {'r':>8} {'python/r':>9}")
+    for notebook, times in sorted(rows.items()):
+        python, r = times.get("python"), times.get("r")
+        ratio = f"{python / r:9.2f}" if python and r else f"{'-':>9}"
+        shown = [f"{t:8.1f}" if t is not None else f"{'-':>8}" for t in (python, r)]
+        print(f"{notebook:40} {shown[0]} {shown[1]} {ratio}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; exit status 1 when a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--generated-only", action="store_true", help="leave out this course (slow)"
     )
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="notebooks executed at once (1: each timed alone)"
+    )
     args = parser.parse_args(argv)
     ok = True
     with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
-        rows, touched = bench(make_course(Path(tmp), generated=True))
+        rows, touched = bench(make_course(Path(tmp), generated=True), args.jobs)
         ok &= report(f"{GENERATED_SESSIONS} generated sessions", rows, touched, True)
         if not args.generated_only:
-            rows, touched = bench(make_course(Path(tmp), generated=False))
+            rows, touched = bench(make_course(Path(tmp), generated=False), args.jobs)
             ok &= report("this course", rows, touched, False)
+            notebook_table(rows[0][1], args.jobs)
     return 0 if ok else 1
 
 
