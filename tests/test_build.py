@@ -505,3 +505,14 @@ def test_chunk_options_are_checked_against_quartos_cell_schemas(tmp_path):
     (warning,) = Course.load(root).sessions["opts"].problems
     assert (warning.line, warning.warning) == (2, True)
     assert "'fig-widht' is not one of Quarto's cell options" in warning.message
+
+
+def test_the_recorded_hash_is_read_from_the_end_as_it_is_stored(tmp_path):
+    for path in (ROOT / "notebooks").glob("*/*.ipynb"):
+        stored = json.loads(path.read_text())["metadata"]["coursebuild"]["inputs_sha1"]
+        assert build.recorded_inputs(path) == stored
+    odd = tmp_path / "odd.ipynb"  # not written by the build: found by parsing it all
+    odd.write_text(json.dumps({"metadata": {"coursebuild": {"inputs_sha1": "a" * 40}}}))
+    assert build.recorded_inputs(odd) == "a" * 40
+    odd.write_text("{}")
+    assert build.recorded_inputs(odd) is None
