@@ -423,7 +423,7 @@ ERROR_CASES = [
     (
         "qna-unknown-tab.md",
         'sessions/demo.qmd:70: [qna] unknown tab "Hint", '
-        'expected "Question" and "Answer" tabs only',
+        'expected "Question" and "Answer" tabs (and an optional "Check" tab)',
     ),
     (
         "qna-bad-show.md",

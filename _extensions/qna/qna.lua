@@ -102,12 +102,13 @@ local function parts(div, where)
   local found = {}
   for _, tab in ipairs(tabs) do
     local name = pandoc.text.lower(tab.title)
-    if name ~= "question" and name ~= "answer" then
+    if name ~= "question" and name ~= "answer" and name ~= "check" then
       if not tab.title:match("%S") then
         core.fail(where, "qna", "a tab header with no text (only an image?)",
           "\"#### Question\" and \"#### Answer\" tabs (for one tab per language, use '::: multicode')")
       end
-      core.fail(where, "qna", "unknown tab \"" .. tab.title .. "\"", "\"Question\" and \"Answer\" tabs only")
+      core.fail(where, "qna", "unknown tab \"" .. tab.title .. "\"",
+        "\"Question\" and \"Answer\" tabs (and an optional \"Check\" tab)")
     end
     if found[name] then
       core.fail(where, "qna", "two \"" .. tab.title .. "\" tabs", "one Question tab and one Answer tab")
