@@ -228,9 +228,12 @@ def test_the_answers_fixed_words_hold_for_the_data(values):
     assert (system["inv_21"], system["inv_22"], system["inv_23"]) == pytest.approx(
         (-1, 0, 2), abs=1e-9
     )
-    # the new wheel: "the determinant is 0 and the rank is 2"
+    # the new wheel: "the determinant is 0 and the rank is 2"; "both libraries refuse"
     assert abs(ex["det_new"]) < 1e-9
     assert ex["rank_new"] == 2
+    for lang in ("python", "r"):
+        refused = sc.sentences(sc.notebook(SESSION, lang, ".answers"), f"exercise-singular-{lang}")
+        assert "solve() refused:" in refused, lang
     # the fitted recipe: "the true plan makes no brakes at all" and the fitted one
     # "a negative number of brakes"
     assert abs(system["x2"]) < 1e-9
