@@ -15,6 +15,8 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 CHUNK = re.compile(r"^```\{(?P<lang>python|r)\}\n(?P<body>.*?)^```$", re.S | re.M)
+# an exercise's Check tab: tolerances and hints (docs: exercise format), not prose
+CHECK_YAML = re.compile(r"^```yaml\n.*?^```$", re.S | re.M)
 DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+")
 
 
@@ -27,9 +29,10 @@ def notebook(session: str, lang: str, variant: str = "") -> nbformat.NotebookNod
 
 
 def prose(text: str) -> str:
-    """Return the text outside chunks, front matter and inline code."""
+    """Return the text outside chunks, check YAML, front matter and inline code."""
     text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)
     text = CHUNK.sub("", text)
+    text = CHECK_YAML.sub("", text)
     return re.sub(r"`[^`\n]*`", "", text)
 
 

@@ -32,6 +32,11 @@ def test_prose_check_catches_a_typed_result():
     assert sc.typed_decimals("The slope is about -0.207.\n") == {"0.207"}
 
 
+def test_prose_check_skips_an_exercises_check_yaml():
+    text = "#### Check\n```yaml\nb: {number: 0.001}\n```\nThe slope is 0.2.\n"
+    assert sc.typed_decimals(text) == {"0.2"}
+
+
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("session", SESSIONS)
 def test_recipe_first_cells_and_estimates_out_of_sight(session, lang):

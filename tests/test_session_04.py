@@ -1,0 +1,233 @@
+"""Checks of session 04 (hypotheses and tests).
+
+- parity: Python and R report the same statistics, intervals and p-values (the
+  notebooks' hidden estimates), in the downloads and in the answers notebooks;
+- the two languages print the same sentences, and the words in them follow from the
+  numbers: reject or not, higher or lower, Cohen's label, the KS verdict, which way
+  Student's test errs; the worked answers' fixed words hold for the data too;
+- the worked answers ran in the answers notebooks and are absent from the downloads.
+
+The notebooks run with the default parameters: region London, alpha 0.05.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+import sessioncheck as sc
+from parity import Estimates, notebook_estimates, relative_difference
+
+SESSION = "04-hypothesis-tests"
+REGION = "London"  # the notebook's default `region` parameter
+ALPHA = 0.05  # and its default `alpha`
+RTOL = 1e-6  # closed-form statistics: both languages agree far beyond this
+P_ATOL = 1e-6  # p-values are shown to 3 decimals; R computes 1 - F, exact to ~1e-16 only
+
+
+def _read(variant: str = "") -> tuple[Estimates, Estimates]:
+    out = []
+    for lang in ("python", "r"):
+        path = sc.ROOT / "notebooks" / lang / f"{SESSION}{variant}.ipynb"
+        out.append(notebook_estimates(path, lang, SESSION))
+    return out[0], out[1]
+
+
+def _by_model(estimates: Estimates) -> dict[str, dict[str, float]]:
+    """``{"welch/python": {...}}`` -> ``{"welch": {...}}`` (one engine per language)."""
+    return {key.partition("/")[0]: values for key, values in estimates.items()}
+
+
+def parity_problems(python: Estimates, r: Estimates) -> list[str]:
+    """Every quantity that differs between the languages beyond the tolerance."""
+    ours, theirs = _by_model(python), _by_model(r)
+    problems = [f"model {m} only in one language" for m in sorted(set(ours) ^ set(theirs))]
+    for model in sorted(set(ours) & set(theirs)):
+        a_values, b_values = ours[model], theirs[model]
+        for quantity in sorted(set(a_values) ^ set(b_values)):
+            problems.append(f"{model}: {quantity} only in one language")
+        for quantity in sorted(set(a_values) & set(b_values)):
+            a, b = a_values[quantity], b_values[quantity]
+            is_p = quantity == "p" or quantity.startswith(("p_", "ks_sw_p"))
+            floor = P_ATOL if is_p else 0.0
+            if not abs(a - b) <= RTOL * max(abs(a), abs(b)) + floor:
+                problems.append(
+                    f"{model}: {quantity} {a!r} vs {b!r} "
+                    f"(relative difference {relative_difference(a, b):.3g})"
+                )
+    return problems
+
+
+@pytest.mark.parametrize("variant", ["", ".answers"])
+def test_python_and_r_agree(variant):
+    python, r = _read(variant)
+    assert {"summary", "welch", "ks", "sizes"} <= set(_by_model(python))
+    problems = parity_problems(python, r)
+    assert not problems, "\n".join(problems)
+
+
+def test_answers_add_the_exercises_and_change_nothing_else():
+    for lang, values in zip(("python", "r"), _read(), strict=True):
+        full = _read(".answers")[0 if lang == "python" else 1]
+        assert set(full) - set(values) == {f"exercises/{lang}"}
+        for key, quantities in values.items():
+            assert full[key] == quantities, key
+
+
+def test_a_deliberate_divergence_fails():
+    python, r = _read(".answers")
+    for key, quantity, factor in (
+        ("welch/python", "t", 1 + 5 * RTOL),
+        ("ks/python", "d", 1 + 5 * RTOL),
+        ("exercises/python", "p_sw", 1.001),
+    ):
+        broken = copy.deepcopy(python)
+        broken[key][quantity] *= factor
+        problems = parity_problems(broken, r)
+        assert len(problems) == 1, problems
+        assert quantity in problems[0]
+
+
+def test_both_languages_print_the_same_sentences():
+    python, r = sc.notebook(SESSION, "python"), sc.notebook(SESSION, "r")
+    ids = sc.says_cells(python, "python")
+    assert [i.replace("-python", "-r") for i in ids] == sc.says_cells(r, "r")
+    assert len(ids) >= 6
+    for cell in (i.removesuffix("-python") for i in ids):
+        ours, theirs = sc.said(python, r, cell)
+        assert ours, cell
+        assert ours == theirs, cell
+
+
+def _significant(text: str, alpha: float) -> bool:
+    """Whether a printed p-value ("p < 0.001" or "p = 0.011") is below alpha."""
+    match = re.search(r"p (<|=) (\d\.\d+)", text)
+    assert match, text
+    return match[1] == "<" or float(match[2]) < alpha
+
+
+def _cohen(d: float) -> str:
+    return next(w for limit, w in COHEN if abs(d) < limit)
+
+
+COHEN = [(0.2, "negligible"), (0.5, "small"), (0.8, "medium"), (float("inf"), "large")]
+
+
+def word_problems(texts: dict[str, str], values: dict[str, dict[str, float]]) -> list[str]:
+    """Every sentence whose words do not follow from the numbers."""
+    problems = []
+    welch, summary, ks = values["welch"], values["summary"], values["ks"]
+
+    decision = texts["decision-says"]
+    reject = welch["p"] < ALPHA
+    if ("so we reject" in decision) != reject or ("so we do not reject" in decision) == reject:
+        problems.append("decision: reject/do not reject")
+    if _significant(decision, ALPHA) != reject:
+        problems.append("decision: the printed p-value")
+    higher = summary["mean_region"] > summary["mean_rest"]
+    if f"points {'higher' if higher else 'lower'} on average" not in decision:
+        problems.append("decision: higher/lower")
+    if f"a {_cohen(welch['cohens_d'])} difference by Cohen's guide" not in decision:
+        problems.append("decision: Cohen's label")
+    if f"{'higher' if higher else 'lower'}." not in texts["gap-says"]:
+        problems.append("gap: higher/lower")
+
+    verdict = texts["ks-says"]
+    ks_reject = ks["p"] < ALPHA
+    if ("so we reject" in verdict) != ks_reject or _significant(verdict, ALPHA) != ks_reject:
+        problems.append("ks: reject/do not reject")
+
+    smaller_has_larger_sd = (summary["n_region"] < summary["n_rest"]) == (
+        summary["sd_region"] > summary["sd_rest"]
+    )
+    word = "overstate" if smaller_has_larger_sd else "understate"
+    if f"pooled test would {word} the evidence" not in texts["assumptions-says"]:
+        problems.append("assumptions: overstate/understate")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def texts():
+    nb = sc.notebook(SESSION, "r")
+    return {
+        c.id.removesuffix("-r"): sc.sentences(nb, c.id)
+        for c in nb.cells
+        if c.get("id", "").endswith("-says-r")
+    }
+
+
+@pytest.fixture(scope="module")
+def values():
+    return _by_model(_read(".answers")[1])
+
+
+def test_words_follow_from_the_numbers(texts, values):
+    assert word_problems(texts, values) == []
+
+
+@pytest.mark.parametrize(
+    ("cell", "word", "flipped"),
+    [
+        ("decision-says", "so we reject", "so we do not reject"),
+        ("decision-says", "points higher", "points lower"),
+        ("decision-says", "a medium difference", "a large difference"),
+        ("ks-says", "so we reject", "so we do not reject"),
+        ("assumptions-says", "would overstate", "would understate"),
+    ],
+)
+def test_a_flipped_word_fails(texts, values, cell, word, flipped):
+    assert word in texts[cell]
+    broken = dict(texts)
+    broken[cell] = texts[cell].replace(word, flipped)
+    assert word_problems(broken, values)
+
+
+def test_a_changed_number_fails(texts, values):
+    broken = copy.deepcopy(values)
+    broken["welch"]["p"] = 0.2  # the page still says "reject"
+    assert "decision: reject/do not reject" in word_problems(texts, broken)
+
+
+def test_the_answers_fixed_words_hold_for_the_data(values):
+    """What the worked answers say in words, not printed by code, about the default data."""
+    summary, welch, ex = values["summary"], values["welch"], values["exercises"]
+    # Student's question: "the smaller group (the region) has the larger SD, as London does",
+    # so Student's t is too large
+    assert summary["n_region"] < summary["n_rest"]
+    assert summary["sd_region"] > summary["sd_rest"]
+    assert ex["t_pooled"] > welch["t"]
+    # East of England: not rejected, and the interval contains 0
+    assert ex["p_east"] >= ALPHA
+    assert ex["ci_east_1"] < 0 < ex["ci_east_2"]
+    # South West: "Welch's test finds no evidence"; the KS p-value "close to alpha"
+    assert ex["p_sw"] >= ALPHA
+    assert abs(ex["ks_sw_p"] - ALPHA) < 0.01
+    # "why is its t so much smaller": the two-sample t on the same columns
+    assert ex["t_unpaired"] < ex["t_paired"] / 2
+    assert ex["n_significant"] == sum(ex[f"p_digits_{i}"] < ALPHA for i in range(1, 11))
+
+
+def test_a_region_defined_by_town_would_differ():
+    """The page's point about TOWN.x: the counts it prints differ."""
+    text = sc.sentences(sc.notebook(SESSION, "python"), "town-says-python")
+    town, region = map(int, re.findall(r"(\d+) (?:schools give|are in)", text))
+    assert town < region
+
+
+ANSWER_CELLS = {
+    "exercise-pooled",
+    "exercise-east",
+    "exercise-sw",
+    "exercise-paired",
+    "exercise-digits",
+}
+
+
+@pytest.mark.parametrize("lang", ["python", "r"])
+def test_worked_answers_ran_and_are_not_in_the_downloads(lang):
+    answers = {c.id: c for c in sc.notebook(SESSION, lang, ".answers").cells}
+    download = {c.id for c in sc.notebook(SESSION, lang).cells}
+    for name in (f"{cell}-{lang}" for cell in ANSWER_CELLS):
+        assert answers[name].get("outputs"), f"{name} printed nothing"
+        assert name not in download
