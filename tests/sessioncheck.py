@@ -15,6 +15,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 CHUNK = re.compile(r"^```\{(?P<lang>python|r)\}\n(?P<body>.*?)^```$", re.S | re.M)
+FENCED = re.compile(r"^```[^\n]*\n.*?^```$", re.S | re.M)
 DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+")
 
 
@@ -27,9 +28,14 @@ def notebook(session: str, lang: str, variant: str = "") -> nbformat.NotebookNod
 
 
 def prose(text: str) -> str:
-    """Return the text outside chunks, front matter and inline code."""
+    """Return the text outside chunks, other code blocks, front matter and inline code.
+
+    Other code blocks: an exercise's ``#### Check`` tab holds its tolerances in a
+    fenced ``yaml`` block, which is not prose.
+    """
     text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)
     text = CHUNK.sub("", text)
+    text = FENCED.sub("", text)
     return re.sub(r"`[^`\n]*`", "", text)
 
 

@@ -30,6 +30,11 @@ def test_prose_check_catches_a_typed_result():
     assert sc.typed_decimals("The slope is about -0.207.\n") == {"0.207"}
 
 
+def test_prose_check_skips_an_exercise_check_block():
+    check = "#### Check\n```yaml\nb: {number: 0.001}\n```\nThe slope is 0.21.\n"
+    assert sc.typed_decimals(check) == {"0.21"}
+
+
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("session", SESSIONS)
 def test_recipe_first_cells_and_estimates_out_of_sight(session, lang):
