@@ -129,7 +129,7 @@ def word_problems(e: dict[str, dict[str, float]], said: dict[str, str]) -> list[
     g1_not = e["not_selective"]["skewness"]
     expect("selective", f"Attainment 8 is {shape(g1_not)} (skewness {g1_not:.2f}")
     eal, log_eal = e["eal"]["skewness"], e["log_eal"]["skewness"]
-    expect("eal", f"% EAL is {shape(eal)} (skewness {eal:.2f}); its log is {shape(log_eal)}")
+    expect("eal", f"EAL pupils is {shape(eal)} (skewness {eal:.2f}); its log is {shape(log_eal)}")
     expect("eal", f"without the {e['eal']['zeros']:.0f} schools at 0%")
     sets = e["anscombe"]
     quantities = {q.rsplit(" ", 1)[0] for q in sets}
