@@ -15,8 +15,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 CHUNK = re.compile(r"^```\{(?P<lang>python|r)\}\n(?P<body>.*?)^```$", re.S | re.M)
-# an exercise's Check tab: tolerances and hints (docs: exercise format), not prose
-CHECK_YAML = re.compile(r"^```yaml\n.*?^```$", re.S | re.M)
+FENCED = re.compile(r"^```[^\n]*\n.*?^```$", re.S | re.M)
 DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+")
 
 
@@ -29,10 +28,14 @@ def notebook(session: str, lang: str, variant: str = "") -> nbformat.NotebookNod
 
 
 def prose(text: str) -> str:
-    """Return the text outside chunks, check YAML, front matter and inline code."""
+    """Return the text outside chunks, other code blocks, front matter and inline code.
+
+    Other code blocks: an exercise's ``#### Check`` tab holds its tolerances in a
+    fenced ``yaml`` block, which is not prose.
+    """
     text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)
     text = CHUNK.sub("", text)
-    text = CHECK_YAML.sub("", text)
+    text = FENCED.sub("", text)
     return re.sub(r"`[^`\n]*`", "", text)
 
 
@@ -119,3 +122,23 @@ def assert_answers_ran(session: str, lang: str, cells: set[str]) -> None:
     for name in (f"{cell}-{lang}" for cell in cells):
         assert answers[name].get("outputs"), f"{name} printed nothing"
         assert name not in download
+
+
+def exercises(session: str) -> list:
+    """The session's checked exercises, as the build reads them."""
+    from coursebuild.course import Course
+
+    return Course.load(ROOT).sessions[session].exercises
+
+
+def check_problems(text: str) -> list[str]:
+    """The build's problems with a session text's Check tabs (empty: none)."""
+    from coursebuild import source
+    from coursebuild.config import CourseConfig
+    from coursebuild.problems import BuildError
+
+    try:
+        source.parse(text, "session.qmd", CourseConfig.load(ROOT).languages)
+    except BuildError as exc:
+        return [p.message for p in exc.problems if "check" in p.message.lower()]
+    return []

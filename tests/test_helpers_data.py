@@ -22,9 +22,14 @@ def tmp_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 # --------------------------------------------------------------------------- registry / fetch
 
 
-def test_registry_lists_the_course_files_pinned() -> None:
+def test_registry_lists_pinned_files_once_each() -> None:
     entries = registry._registry()
-    assert {"england_filtered.csv", "england_census.csv", "factory_data.csv"} <= set(entries)
+    lines = [
+        line.split("#", 1)[0].strip()
+        for line in (Path(registry.__file__).with_name("registry.txt")).read_text().splitlines()
+    ]
+    assert len(entries) == len([line for line in lines if line])  # no name listed twice
+    assert {"england_filtered.csv", "UK_census_population.csv", "factory_data.csv"} <= set(entries)
     for sha, url in entries.values():
         assert len(sha) == 64
         assert "/93dd850b9c5861f4d40886f976e3b0c5f38852cf/" in url

@@ -253,11 +253,7 @@ ANSWER_CELLS = {
 
 @pytest.mark.parametrize("lang", ["python", "r"])
 def test_worked_answers_ran_and_are_not_in_the_downloads(lang):
-    answers = {c.id: c for c in sc.notebook(SESSION, lang, ".answers").cells}
-    download = {c.id for c in sc.notebook(SESSION, lang).cells}
-    for name in (f"{cell}-{lang}" for cell in ANSWER_CELLS):
-        assert answers[name].get("outputs"), f"{name} printed nothing"
-        assert name not in download
+    sc.assert_answers_ran(SESSION, lang, ANSWER_CELLS)
 
 
 @pytest.mark.parametrize("lang", ["python", "r"])
