@@ -125,14 +125,14 @@ def assert_answers_ran(session: str, lang: str, cells: set[str]) -> None:
 
 
 def exercises(session: str) -> list:
-    """The session's checked exercises, as the build reads them."""
+    """Return the session's checked exercises, as the build reads them."""
     from coursebuild.course import Course
 
     return Course.load(ROOT).sessions[session].exercises
 
 
 def check_problems(text: str) -> list[str]:
-    """The build's problems with a session text's Check tabs (empty: none)."""
+    """List the build's problems with a session text's Check tabs (empty: none)."""
     from coursebuild import source
     from coursebuild.config import CourseConfig
     from coursebuild.problems import BuildError
