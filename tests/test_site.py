@@ -463,3 +463,18 @@ def test_a_notebook_built_with_another_version_of_a_partial_stops_the_render(tmp
     with pytest.raises(site.SiteError, match=r"out of date \(built from another version of "
                        r"sessions/_note\.qmd\)"):  # fmt: skip
         site.render_page(root / "sessions" / "01-fixture.qmd", tmp_path / "out.html", root)
+
+
+def test_a_markdown_output_starting_with_a_percent_sign_is_shown(tmp_path):
+    """Pandoc reads a leading "%" as a title block: a say() sentence must not vanish."""
+    root = make_project(tmp_path)
+    path = root / "notebooks" / "python" / "01-fixture.ipynb"
+    nb = json.loads(path.read_text("utf-8"))
+    cell = next(c for c in nb["cells"] if "".join(c["source"]).startswith("values = [1, 2, 3, 4]"))
+    said = "% of the values above the mean: 50"
+    cell["outputs"].append(
+        {"output_type": "display_data", "data": {"text/markdown": said}, "metadata": {}}
+    )
+    path.write_text(json.dumps(nb), "utf-8")
+    html = site.render_page(root / "sessions" / "01-fixture.qmd", tmp_path / "out.html", root)
+    assert said in html.read_text("utf-8")

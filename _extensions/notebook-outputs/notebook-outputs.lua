@@ -275,7 +275,8 @@ local function display_blocks(data, id, lang, n)
       pandoc.Attr("", { "cell-output-scroll" }, { { "tabindex", "0" } })) }
   end
   if data["text/markdown"] then
-    return pandoc.read(joined(data["text/markdown"]), "markdown").blocks
+    -- a sentence starting with "%" is text, not a title block
+    return pandoc.read(joined(data["text/markdown"]), "markdown-pandoc_title_block").blocks
   end
   if data["text/plain"] then
     return { text_block(joined(data["text/plain"])) }
