@@ -26,7 +26,10 @@ def run_doctor(root: Path = ROOT, **env: str) -> subprocess.CompletedProcess:
 
 
 def data_copy(tmp_path: Path, without: str = "") -> Path:
-    """Return a data cache holding every registered file (links to the real cache) but `without`."""
+    """Return a data cache holding every registered file (links to the real cache) but `without`.
+
+    A test calling it takes the ``course_data`` fixture (the real cache, complete).
+    """
     source = doctor.data_folder()
     folder = tmp_path / "data"
     folder.mkdir()
@@ -49,7 +52,7 @@ def failures(items: list[doctor.Item]) -> list[str]:
     return [i.line() for i in items if i.required and not i.ok]
 
 
-def test_this_machine_has_everything():
+def test_this_machine_has_everything(course_data, quarto_share):
     result = run_doctor()
     lines = result.stdout.splitlines()
     assert result.returncode == 0, result.stdout + result.stderr
@@ -68,7 +71,7 @@ def test_this_machine_has_everything():
         assert any(line.startswith(f"✓ {need}:") for line in lines), (need, result.stdout)
 
 
-def test_missing_data_file_fails_with_its_fix(tmp_path):
+def test_missing_data_file_fails_with_its_fix(course_data, tmp_path):
     folder = data_copy(tmp_path, without="england_abs.csv")
     result = run_doctor(QM_DATA_DIR=str(folder))
     assert result.returncode == 1
@@ -80,7 +83,7 @@ def test_missing_data_file_fails_with_its_fix(tmp_path):
     assert "1 problem(s)" in result.stdout
 
 
-def test_damaged_data_file_is_caught_by_its_checksum(tmp_path, monkeypatch):
+def test_damaged_data_file_is_caught_by_its_checksum(course_data, tmp_path, monkeypatch):
     folder = data_copy(tmp_path, without="abs_meta.csv")
     (folder / "abs_meta.csv").write_text("not the registered file\n")
     monkeypatch.setenv("QM_DATA_DIR", str(folder))

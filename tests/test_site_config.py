@@ -1,7 +1,8 @@
 """_quarto.yml and the pages' front matter: valid for Quarto, and keeping their promises.
 
 Validated against Quarto's own schemas from its share folder (see
-tests/site/quarto_schema.py for exactly which subset):
+tests/site/quarto_schema.py for exactly which subset; without Quarto's
+resources these two tests are skipped, saying how to get them):
 
 * `_quarto.yml`'s ``project``, ``website`` and ``filters`` against Quarto's
   JSON Schema export (``ProjectConfig``, ``BaseWebsite``,
@@ -37,7 +38,6 @@ import quarto_schema  # noqa: E402
 from coursebuild import filters, site  # noqa: E402
 
 CONFIG = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
-SHARE = site.share_path(ROOT)
 # The course's own metadata (read by its extensions), not Quarto options.
 COURSE_KEYS = {"course", "multicode", "qna"}
 # Options used here whose Quarto schema is outside the convertible subset.
@@ -82,8 +82,8 @@ def test_filter_order_is_read_from_quarto_yml():
     ("key", "definition"),
     [("project", "ProjectConfig"), ("website", "BaseWebsite"), ("filters", "PandocFormatFilters")],
 )
-def test_quarto_yml_matches_quarto_json_schema(key, definition):
-    schema = quarto_schema.project_schema(SHARE, definition)
+def test_quarto_yml_matches_quarto_json_schema(key, definition, quarto_share):
+    schema = quarto_schema.project_schema(quarto_share, definition)
     validator = jsonschema.Draft202012Validator(schema)
     assert [e.message for e in validator.iter_errors(CONFIG[key])] == []
     broken = {"project": {"render": "index.qmd"}, "website": {"title": 3},
@@ -130,8 +130,8 @@ def option_problems(where: str, values: dict, options: dict) -> tuple[list[str],
     return problems, unchecked
 
 
-def test_front_matter_and_options_match_quarto_schemas():
-    options = quarto_schema.options(SHARE)
+def test_front_matter_and_options_match_quarto_schemas(quarto_share):
+    options = quarto_schema.options(quarto_share)
     problems, unchecked = [], set()
     for where, values in document_keys().items():
         found, skipped = option_problems(where, values, options)
