@@ -1,7 +1,8 @@
 """The GitHub Actions workflows: valid, and doing what the README says.
 
 test.yml runs the suite in Debian with Quarto, the data cache and node 20;
-site.yml renders pull requests and publishes main.
+site.yml renders pull requests and publishes main; release.yml publishes the
+helpers the notebooks install.
 
 Two linters: GitHub's own workflow parser (npm ``@actions/workflow-parser``,
 pinned in package.json; always runs where setup ran ``npm ci``) and
@@ -12,6 +13,7 @@ these build machines cannot reach, so here that test skips and says so).
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -19,6 +21,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from coursebuild import release
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
@@ -157,3 +161,21 @@ def test_site_workflow_renders_pull_requests_and_publishes_only_main():
     (upload,) = [s for s in render["steps"] if "upload-pages-artifact" in s.get("uses", "")]
     assert upload["if"] == "github.ref == 'refs/heads/main'"
     assert "quarto render" in [s.get("run") for s in render["steps"]]
+
+
+def test_release_workflow_publishes_what_the_install_cells_download():
+    """On a helpers-v* tag: coursebuild.release's two files, attached to the tag's release."""
+    workflow = load("release.yml")
+    assert workflow["on"] == {"push": {"tags": ["helpers-v*"]}}
+    assert workflow["permissions"] == {"contents": "write"}
+    runs = "\n".join(s.get("run", "") for s in steps(workflow))
+    assert 'helpers-v$version"' in runs  # the tag must be the version in pyproject.toml
+    assert "python -m coursebuild.release dist" in runs
+    assert importlib.util.find_spec("coursebuild.release") is not None
+    # the files it attaches are the names the notebooks' install cells download
+    version = release.version()
+    attached = runs.replace("$VERSION", version)
+    assert f"dist/{release.wheel_name()}" in attached
+    assert f"dist/{release.r_tarball_name()}" in attached
+    assert "gh release create" in runs
+    assert "gh release upload" in runs
