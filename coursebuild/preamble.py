@@ -9,8 +9,10 @@ Generated for every session, so no session types them:
    a link to the setup page) and links to the previous and next sessions (course order
    is file-name order, as on the site);
 2. after the ``parameters`` cell, a code cell (id ``install-helpers``) that installs
-   the course's helpers only when they cannot be loaded: the Python wheel or the R
-   source package of the GitHub release ``helpers-v<version>`` (`coursebuild.release`),
+   the course's helpers unless that version is installed (the distribution's version,
+   ``qm-helpers`` / ``qmhelpers``: a student's own ``helpers.py`` does not count): the
+   Python wheel or the R source package of the GitHub release ``helpers-v<version>``
+   (built and attached by .github/workflows/release.yml with `coursebuild.release`),
    whose URL comes from ``course.repo-url`` in `_quarto.yml`.
 
 Links point to the site when ``course.site-url`` is set, else to the repository on GitHub.
@@ -35,34 +37,42 @@ Outline = tuple[tuple[str, str], ...]
 
 NEEDS = {
     "python": (
-        "**To run this notebook** you need Python 3.11 or later with the packages in "
+        "**To run this notebook** you need Python 3.11 to 3.13 with the packages in "
         "[requirements.txt]({requirements}) (Colab has most of them).\\\n"
-        "The cell after the parameters installs the course's helpers (`qm-helpers`) when "
-        "missing; R and `lme4` are optional (they only add cross-checks).\\\n"
+        "The cell after the parameters installs the course's helpers (`qm-helpers`) at "
+        "this notebook's version when missing; R and `lme4` are optional (they only add "
+        "cross-checks).\\\n"
         "Step by step, on your computer or in Colab: [setup]({setup})."
     ),
     "r": (
         "**To run this notebook** you need R 4.2 or later with the packages the setup page "
         "lists (lme4, ggplot2, jsonlite, digest, ...) and Jupyter's R kernel (IRkernel).\\\n"
         "The cell after the parameters installs the course's R helpers (package `qmhelpers`) "
-        "when missing.\\\n"
+        "at this notebook's version when missing.\\\n"
         "Step by step, on your computer or in Colab: [setup]({setup})."
     ),
 }
 
 INSTALL = {
     "python": (
-        "# The course's helpers (qm-helpers {version}): installed once, only when missing\n"
-        "import importlib.util\n"
+        "# The course's helpers, qm-helpers {version}: installed unless that version is there\n"
+        "import importlib.metadata\n"
         "\n"
-        'if importlib.util.find_spec("helpers") is None:\n'
+        "try:\n"
+        '    installed = importlib.metadata.version("qm-helpers")\n'
+        "except importlib.metadata.PackageNotFoundError:\n"
+        "    installed = None\n"
+        'if installed != "{version}":\n'
         '    %pip install -q "{wheel}"\n'
         "    importlib.invalidate_caches()"
     ),
     "r": (
-        "# The course's R helpers (qmhelpers {version}): installed once, only when missing\n"
-        'if (!requireNamespace("qmhelpers", quietly = TRUE)) {{\n'
-        '  install.packages(c("jsonlite", "digest"), repos = "https://cloud.r-project.org")\n'
+        "# The course's R helpers, qmhelpers {version}: installed unless that version is there\n"
+        'if (!requireNamespace("qmhelpers", quietly = TRUE) ||\n'
+        '    packageVersion("qmhelpers") != "{version}") {{\n'
+        '  needed <- c("jsonlite", "digest")\n'
+        "  needed <- needed[!vapply(needed, requireNamespace, logical(1), quietly = TRUE)]\n"
+        '  if (length(needed)) install.packages(needed, repos = "https://cloud.r-project.org")\n'
         '  install.packages("{tarball}", repos = NULL, type = "source")\n'
         "}}"
     ),

@@ -56,6 +56,15 @@ def test_repository_url_is_written_once():
     assert count == 1
 
 
+def test_site_url_is_where_the_site_workflow_publishes():
+    """course.site-url is GitHub Pages of course.repo-url (site.yml publishes there)."""
+    course = CONFIG["course"]
+    found = re.match(r"^https://github\.com/([^/]+)/([^/]+)$", course["repo-url"])
+    assert found, course["repo-url"]
+    owner, repo = found.groups()
+    assert course["site-url"].rstrip("/") == f"https://{owner.lower()}.github.io/{repo}"
+
+
 def test_site_executes_no_code():
     assert CONFIG["execute"]["eval"] is False
     assert CONFIG["execute"]["enabled"] is False
