@@ -71,9 +71,21 @@ def test_this_machine_has_everything(course_data, quarto_share):
         assert any(line.startswith(f"✓ {need}:") for line in lines), (need, result.stdout)
 
 
+def share_of_files(tmp_path: Path) -> Path:
+    """Return a folder holding the two files the doctor looks for in Quarto's share."""
+    share = tmp_path / "shared" / "quarto" / "share"
+    for rel in ("filters/main.lua", "rmd/execute.R"):
+        (share / rel).parent.mkdir(parents=True, exist_ok=True)
+        (share / rel).write_text("")
+    return share
+
+
 def test_missing_data_file_fails_with_its_fix(course_data, tmp_path):
     folder = data_copy(tmp_path, without="england_abs.csv")
-    result = run_doctor(QM_DATA_DIR=str(folder))
+    # Quarto's share is another check's business: where there is none (a bare clone),
+    # a folder with its files keeps this run to the one problem made here
+    share = share_of_files(tmp_path)
+    result = run_doctor(QM_DATA_DIR=str(folder), QUARTO_SHARE_PATH=str(share))
     assert result.returncode == 1
     expected = (
         f"✗ data england_abs.csv: missing in {folder} -> .venv/bin/python -c "
@@ -126,10 +138,7 @@ def test_quarto_share_path_that_is_not_a_share(tmp_path, monkeypatch):
 
 
 def test_quarto_share_beside_the_checkout_is_found(tmp_path, monkeypatch):
-    share = tmp_path / "shared" / "quarto" / "share"
-    for rel in ("filters/main.lua", "rmd/execute.R"):
-        (share / rel).parent.mkdir(parents=True, exist_ok=True)
-        (share / rel).write_text("")
+    share = share_of_files(tmp_path)
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("QUARTO_SHARE_PATH", raising=False)
     (item,) = doctor.quarto(tmp_path / "course")
