@@ -30,7 +30,6 @@ from coursebuild.filters import notebook_filters
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "filters"
 ERRORS = FIXTURES / "errors"
-PANDOC = pypandoc.get_pandoc_path()
 
 QNA = ROOT / "_extensions" / "qna" / "qna.lua"
 MULTICODE = ROOT / "_extensions" / "multicode" / "multicode.lua"
@@ -55,7 +54,17 @@ def pandoc(
     check: bool = True,
 ) -> subprocess.CompletedProcess:
     """Run pandoc 3 the way the notebook build does."""
-    args = [PANDOC, str(fixture), "-f", "markdown", "-t", to, "--metadata-file", str(metadata_file)]
+    pandoc_path = pypandoc.get_pandoc_path()  # here, not at import: a probe of the machine
+    args = [
+        pandoc_path,
+        str(fixture),
+        "-f",
+        "markdown",
+        "-t",
+        to,
+        "--metadata-file",
+        str(metadata_file),
+    ]
     if source:
         args += ["-M", f"source-file={source}"]
     if keep:
