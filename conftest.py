@@ -12,13 +12,26 @@ is switched on here only when the notebooks are collected, i.e. when
 ``notebooks/`` (or a notebook in it) is among the paths pytest runs, as with
 a bare ``pytest`` or ``./course test``; a unit run on ``tests/`` does not
 load kernels for it. ``--nbval`` on the command line still works.
+
+The course data: ``QM_DATA_DIR`` when set, else the pre-filled cache beside the
+checkout (``../shared/data``, as ``./course`` does), else the helpers' own cache
+folder; the run exports the one it uses, so every kernel and process a test
+starts reads the same files. A test that reads the data takes the
+``course_data`` fixture, and the notebooks that read it are nbval-checked
+only with it: when files are missing and cannot be downloaded (no network)
+they are skipped, saying so and how to provide them.
 """
 
+import functools
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent
+SHARED_DATA = ROOT.parent / "shared" / "data"  # the build machines' pre-filled cache
+# What a notebook calls when it reads the course data (its cells' code).
+READS_DATA = ("load_schools(", "analysis_table(", "fetch(", "qm_fetch(")
 
 # Notebooks under tests/ are fixtures of the build and site tests, not course
 # material: nbval must not collect them.
@@ -69,6 +82,7 @@ def _collects_notebooks(config: pytest.Config) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _data_folder()
     option = config.option
     off = hasattr(option, "nbval") and not (option.nbval or option.nbval_lax)
     if off and _collects_notebooks(config):
@@ -83,3 +97,57 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             continue  # the test set its tier itself
         for tier in sorted(_tiers(item)):
             item.add_marker(tier)
+
+
+# The course data ---------------------------------------------------------------------
+
+
+def _data_folder() -> None:
+    """Export QM_DATA_DIR: as given, else ../shared/data when it exists, else the default cache."""
+    if os.environ.get("QM_DATA_DIR"):
+        return
+    if SHARED_DATA.is_dir():
+        os.environ["QM_DATA_DIR"] = str(SHARED_DATA)
+        return
+    from helpers.registry import data_dir
+
+    os.environ["QM_DATA_DIR"] = str(data_dir())
+
+
+@functools.cache
+def _course_data() -> tuple[Path | None, str]:
+    """Return (the cache folder, "") when every registered file is there, else (None, why)."""
+    from helpers import registry
+
+    try:
+        registry.fetch_all()  # downloads what is missing, when there is a network
+    except FileNotFoundError as exc:
+        return None, f"course data missing, and no download: {exc}"
+    return registry.data_dir(), ""
+
+
+@pytest.fixture(scope="session")
+def course_data() -> Path:
+    """Give the data cache with every file of helpers/registry.txt, checked by its SHA-256.
+
+    Missing files are downloaded; when that fails (no network) the test is skipped with
+    the reason and the fix. A damaged file is an error, not a skip.
+    """
+    folder, why = _course_data()
+    if folder is None:
+        pytest.skip(why)
+    return folder
+
+
+@functools.cache
+def _reads_data(notebook: Path) -> bool:
+    text = notebook.read_text(encoding="utf-8")
+    return any(call in text for call in READS_DATA)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip an nbval cell of a notebook that reads the data when the data cannot be had."""
+    if item.path.suffix == ".ipynb" and _reads_data(item.path):
+        folder, why = _course_data()
+        if folder is None:
+            pytest.skip(why)

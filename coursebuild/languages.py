@@ -41,17 +41,22 @@ PYTHON = Language(
     kernel={"name": "python3", "display_name": "Python 3", "language": "python"},
     language_info={"name": "python", "file_extension": ".py", "mimetype": "text/x-python"},
     needs=(
-        "**To run this notebook** you need Python 3.11 or later with the packages in "
+        "**To run this notebook** you need Python 3.11 to 3.13 with the packages in "
         "[requirements.txt]({requirements}) (Colab has most of them).\\\n"
-        "The cell after the parameters installs the course's helpers (`qm-helpers`) when "
-        "missing; R and `lme4` are optional (they only add cross-checks).\\\n"
+        "The cell after the parameters installs the course's helpers (`qm-helpers`) at "
+        "this notebook's version when missing; R and `lme4` are optional (they only add "
+        "cross-checks).\\\n"
         "Step by step, on your computer or in Colab: [setup]({setup})."
     ),
     install=(
-        "# The course's helpers (qm-helpers {version}): installed once, only when missing\n"
-        "import importlib.util\n"
+        "# The course's helpers, qm-helpers {version}: installed unless that version is there\n"
+        "import importlib.metadata\n"
         "\n"
-        'if importlib.util.find_spec("helpers") is None:\n'
+        "try:\n"
+        '    installed = importlib.metadata.version("qm-helpers")\n'
+        "except importlib.metadata.PackageNotFoundError:\n"
+        "    installed = None\n"
+        'if installed != "{version}":\n'
         '    %pip install -q "{wheel}"\n'
         "    importlib.invalidate_caches()"
     ),
@@ -76,13 +81,16 @@ R = Language(
         "**To run this notebook** you need R 4.2 or later with the packages the setup page "
         "lists (lme4, ggplot2, jsonlite, digest, ...) and Jupyter's R kernel (IRkernel).\\\n"
         "The cell after the parameters installs the course's R helpers (package `qmhelpers`) "
-        "when missing.\\\n"
+        "at this notebook's version when missing.\\\n"
         "Step by step, on your computer or in Colab: [setup]({setup})."
     ),
     install=(
-        "# The course's R helpers (qmhelpers {version}): installed once, only when missing\n"
-        'if (!requireNamespace("qmhelpers", quietly = TRUE)) {{\n'
-        '  install.packages(c("jsonlite", "digest"), repos = "https://cloud.r-project.org")\n'
+        "# The course's R helpers, qmhelpers {version}: installed unless that version is there\n"
+        'if (!requireNamespace("qmhelpers", quietly = TRUE) ||\n'
+        '    packageVersion("qmhelpers") != "{version}") {{\n'
+        '  needed <- c("jsonlite", "digest")\n'
+        "  needed <- needed[!vapply(needed, requireNamespace, logical(1), quietly = TRUE)]\n"
+        '  if (length(needed)) install.packages(needed, repos = "https://cloud.r-project.org")\n'
         '  install.packages("{tarball}", repos = NULL, type = "source")\n'
         "}}"
     ),

@@ -9,8 +9,10 @@ Generated for every session, so no session types them:
    a link to the setup page) and links to the previous and next sessions (course order
    is file-name order, as on the site);
 2. after the ``parameters`` cell, a code cell (id ``install-helpers``) that installs
-   the course's helpers only when they cannot be loaded: the Python wheel or the R
-   source package of the GitHub release ``helpers-v<version>`` (`coursebuild.release`),
+   the course's helpers unless that version is installed (the distribution's version,
+   ``qm-helpers`` / ``qmhelpers``: a student's own ``helpers.py`` does not count): the
+   Python wheel or the R source package of the GitHub release ``helpers-v<version>``
+   (built and attached by .github/workflows/release.yml with `coursebuild.release`),
    whose URL comes from ``course.repo-url`` in `_quarto.yml`.
 
 The texts of both, per language, are in `coursebuild.languages`. Links point to the

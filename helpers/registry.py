@@ -2,20 +2,27 @@
 
 Every file the sessions read is listed in ``helpers/registry.txt`` (name, SHA-256, URL
 pinned to one commit). :func:`fetch` returns a verified local copy from the cache folder
-(:func:`data_dir`), downloading it with pooch when it is absent.
+(:func:`data_dir`), downloading it with pooch when it is absent; :func:`fetch_all` does
+that for every file.
+
+Command line (fills a cache for offline use, e.g. in CI)::
+
+    python -m helpers.registry fetch-all [--dir FOLDER]   # default: data_dir()
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import logging
 import os
+import sys
 from functools import cache
 from pathlib import Path
 
 import pooch
 
-__all__ = ["ENV_VAR", "data_dir", "fetch"]
+__all__ = ["ENV_VAR", "data_dir", "fetch", "fetch_all"]
 
 logger = logging.getLogger(__name__)
 
@@ -131,3 +138,63 @@ def fetch(name: str) -> Path:
             f"{path}, or set the environment variable {ENV_VAR} to a folder that holds it."
         ) from exc
     return Path(fetched)
+
+
+def fetch_all() -> list[Path]:
+    """Return every registered file, verified, downloading the absent ones into :func:`data_dir`.
+
+    Stops downloading at the first file that cannot be fetched (no network: the others
+    would fail the same way) and raises one error naming every file still missing.
+
+    Raises
+    ------
+    ValueError
+        A file's hash differs from the registry (see :func:`fetch`).
+    FileNotFoundError
+        Files are absent and could not be downloaded; the message names them, the
+        folder and how to provide them.
+    """
+    found: list[Path] = []
+    names = sorted(_registry())
+    for i, name in enumerate(names):
+        try:
+            found.append(fetch(name))
+        except FileNotFoundError as exc:
+            folder = data_dir()
+            missing = [n for n in names[i:] if not (folder / n).is_file()]
+            raise FileNotFoundError(
+                f"{len(missing)} of the {len(names)} course data files are not in {folder} "
+                f"and could not be downloaded ({exc.__cause__.__class__.__name__}): "
+                f"{', '.join(missing)}. Set the environment variable {ENV_VAR} to a folder "
+                "that holds them, or run `python -m helpers.registry fetch-all` where "
+                "raw.githubusercontent.com can be reached."
+            ) from exc
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m helpers.registry fetch-all [--dir FOLDER]``; return the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.registry",
+        description="Download every file of helpers/registry.txt into the data cache, "
+        "each checked against its SHA-256.",
+    )
+    parser.add_argument("command", choices=["fetch-all"])
+    parser.add_argument("--dir", type=Path, help=f"cache folder (default: ${ENV_VAR}, else "
+                        "the user's cache folder)")  # fmt: skip
+    args = parser.parse_args(argv)
+    if args.dir is not None:
+        os.environ[ENV_VAR] = str(args.dir)
+    try:
+        paths = fetch_all()
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for path in paths:
+        print(f"ok {path}")
+    print(f"{len(paths)} files in {data_dir()}, each matching its SHA-256 in registry.txt")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,16 +1,36 @@
-"""Shared pytest setup: point the data cache at the pre-filled ../shared/data (read-only)."""
+"""Shared pytest setup for tests/: Quarto's resources, and one environment per test.
+
+The course data (``course_data``) is a fixture of the root conftest.py: nbval's
+notebook cells need it too.
+"""
 
 import os
 from pathlib import Path
 
 import pytest
 
+from coursebuild import site
 
-@pytest.fixture(autouse=True, scope="session")
-def qm_data_dir() -> None:
-    """Set QM_DATA_DIR to <repo>/../shared/data when it is unset, so no test needs network."""
-    if not os.environ.get("QM_DATA_DIR"):
-        os.environ["QM_DATA_DIR"] = str(Path(__file__).resolve().parents[2] / "shared" / "data")
+
+@pytest.fixture(scope="session")
+def quarto_share() -> Path:
+    """Quarto's share folder (its Lua filters and knitr scripts), or skip saying how to get it.
+
+    Found as the site renderer finds it: the installed Quarto's, else $QUARTO_SHARE_PATH,
+    else ../shared/quarto/share beside the checkout. Found, it is exported as
+    $QUARTO_SHARE_PATH, so scratch copies of the project (no ../shared beside them) and
+    the processes the tests start use the same one.
+    """
+    try:
+        share = site.share_path()
+    except site.SiteError as exc:
+        pytest.skip(
+            f"{exc} (Quarto 1.7 or later: https://quarto.org/docs/get-started/; "
+            f"{site.SHARE_ENV}: the share folder of an installed or unpacked Quarto, the one "
+            "holding filters/main.lua)"
+        )
+    os.environ.setdefault(site.SHARE_ENV, str(share))
+    return share
 
 
 # Embedded R (rpy2, which pymer4 imports in some tests) sets LD_LIBRARY_PATH in this

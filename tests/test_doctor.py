@@ -26,7 +26,10 @@ def run_doctor(root: Path = ROOT, **env: str) -> subprocess.CompletedProcess:
 
 
 def data_copy(tmp_path: Path, without: str = "") -> Path:
-    """Return a data cache holding every registered file (links to the real cache) but `without`."""
+    """Return a data cache holding every registered file (links to the real cache) but `without`.
+
+    A test calling it takes the ``course_data`` fixture (the real cache, complete).
+    """
     source = doctor.data_folder()
     folder = tmp_path / "data"
     folder.mkdir()
@@ -49,7 +52,7 @@ def failures(items: list[doctor.Item]) -> list[str]:
     return [i.line() for i in items if i.required and not i.ok]
 
 
-def test_this_machine_has_everything():
+def test_this_machine_has_everything(course_data, quarto_share):
     result = run_doctor()
     lines = result.stdout.splitlines()
     assert result.returncode == 0, result.stdout + result.stderr
@@ -68,9 +71,21 @@ def test_this_machine_has_everything():
         assert any(line.startswith(f"✓ {need}:") for line in lines), (need, result.stdout)
 
 
-def test_missing_data_file_fails_with_its_fix(tmp_path):
+def share_of_files(tmp_path: Path) -> Path:
+    """Return a folder holding the two files the doctor looks for in Quarto's share."""
+    share = tmp_path / "shared" / "quarto" / "share"
+    for rel in ("filters/main.lua", "rmd/execute.R"):
+        (share / rel).parent.mkdir(parents=True, exist_ok=True)
+        (share / rel).write_text("")
+    return share
+
+
+def test_missing_data_file_fails_with_its_fix(course_data, tmp_path):
     folder = data_copy(tmp_path, without="england_abs.csv")
-    result = run_doctor(QM_DATA_DIR=str(folder))
+    # Quarto's share is another check's business: where there is none (a bare clone),
+    # a folder with its files keeps this run to the one problem made here
+    share = share_of_files(tmp_path)
+    result = run_doctor(QM_DATA_DIR=str(folder), QUARTO_SHARE_PATH=str(share))
     assert result.returncode == 1
     expected = (
         f"✗ data england_abs.csv: missing in {folder} -> .venv/bin/python -c "
@@ -80,7 +95,7 @@ def test_missing_data_file_fails_with_its_fix(tmp_path):
     assert "1 problem(s)" in result.stdout
 
 
-def test_damaged_data_file_is_caught_by_its_checksum(tmp_path, monkeypatch):
+def test_damaged_data_file_is_caught_by_its_checksum(course_data, tmp_path, monkeypatch):
     folder = data_copy(tmp_path, without="abs_meta.csv")
     (folder / "abs_meta.csv").write_text("not the registered file\n")
     monkeypatch.setenv("QM_DATA_DIR", str(folder))
@@ -123,10 +138,7 @@ def test_quarto_share_path_that_is_not_a_share(tmp_path, monkeypatch):
 
 
 def test_quarto_share_beside_the_checkout_is_found(tmp_path, monkeypatch):
-    share = tmp_path / "shared" / "quarto" / "share"
-    for rel in ("filters/main.lua", "rmd/execute.R"):
-        (share / rel).parent.mkdir(parents=True, exist_ok=True)
-        (share / rel).write_text("")
+    share = share_of_files(tmp_path)
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("QUARTO_SHARE_PATH", raising=False)
     (item,) = doctor.quarto(tmp_path / "course")

@@ -3,11 +3,12 @@
 Fixtures in ``tests/filters/`` are in the preprocessed form the notebook
 build feeds pandoc (chunks as ``{.python .cell data-source-line=...}``,
 divs with ``data-source-line``), run with plain pandoc 3 in the order
-`_quarto.yml` declares (the notebook build's pipeline; ``html`` cases show
-the extensions' own HTML outside Quarto). Golden files sit beside them as
+`_quarto.yml` declares (the notebook build's pipeline: without Quarto a
+block becomes its tabs under headers). Golden files sit beside them as
 ``<fixture>.<case>.<ext>``; regenerate with ``UPDATE_GOLDEN=1 pytest`` and
-review the diff. The Quarto cases run Quarto's own Lua chain
-(``coursebuild.site``) on the same fixtures.
+review the diff. The tabsets the site's pages get are checked through
+Quarto's own Lua chain (``coursebuild.site``) on the same fixtures; those
+tests need Quarto's resources (the ``quarto_share`` fixture skips without).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -31,7 +31,6 @@ from coursebuild.course import Course
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "filters"
 ERRORS = FIXTURES / "errors"
-PANDOC = pypandoc.get_pandoc_path()
 
 QNA = ROOT / "_extensions" / "qna" / "qna.lua"
 MULTICODE = ROOT / "_extensions" / "multicode" / "multicode.lua"
@@ -56,7 +55,17 @@ def pandoc(
     check: bool = True,
 ) -> subprocess.CompletedProcess:
     """Run pandoc 3 the way the notebook build does."""
-    args = [PANDOC, str(fixture), "-f", "markdown", "-t", to, "--metadata-file", str(metadata_file)]
+    pandoc_path = pypandoc.get_pandoc_path()  # here, not at import: a probe of the machine
+    args = [
+        pandoc_path,
+        str(fixture),
+        "-f",
+        "markdown",
+        "-t",
+        to,
+        "--metadata-file",
+        str(metadata_file),
+    ]
     if source:
         args += ["-M", f"source-file={source}"]
     if keep:
@@ -93,14 +102,32 @@ def tabsets(html: str, cls: str) -> list[Node]:
     return parse_html(html).find_all("div", cls)
 
 
-def tab_buttons(tabset: Node) -> list[Node]:
+def tab_links(tabset: Node) -> list[Node]:
+    """Return the tabs of a Quarto tabset: its nav's ``a[role=tab]``, in order."""
     nav = next(c for c in tabset.elements if c.tag == "ul")
-    return nav.find_all("button")
+    return nav.find_all("a", role="tab")
 
 
 def tab_panes(tabset: Node) -> list[Node]:
     content = next(c for c in tabset.elements if "tab-content" in c.classes)
     return [c for c in content.elements if "tab-pane" in c.classes]
+
+
+def quarto(fixture: Path, tmp_path: Path, metadata_file: Path = FIXTURES / "course.yml") -> str:
+    """Render the fixture to HTML through Quarto's own reader and Lua chain.
+
+    That is main.lua with the project's filters at pre-quarto, as coursebuild.site runs
+    them. Needs Quarto's resources: a test calling it takes the ``quarto_share`` fixture.
+    """
+    meta = yaml.safe_load(metadata_file.read_text(encoding="utf-8"))
+    markdown = fixture.read_text(encoding="utf-8")
+    share = site.share_path(ROOT)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    return site.lua_step(Course.load(ROOT), markdown, fixture, meta, share, "markdown", tmp_path)
+
+
+def quarto_tabsets(html: str, cls: str) -> list[Node]:
+    return [d for d in tabsets(html, cls) if "panel-tabset" in d.classes]
 
 
 # ---------------------------------------------------------------- golden files
@@ -109,14 +136,11 @@ GOLDEN = [
     # (fixture, case, filters, to, keep)
     ("multicode.md", "keep-python", (MULTICODE,), "native", "python"),
     ("multicode.md", "keep-r", (MULTICODE,), "native", "r"),
-    ("multicode.md", "pandoc-html", (MULTICODE,), "html", None),
     ("multicode.md", "fallback", (MULTICODE,), "latex", None),
-    ("qna.md", "pandoc-html", SITE_FILTERS, "html", None),
     ("qna.md", "notebook-python", NOTEBOOK_FILTERS, "ipynb", "python"),
     ("qna.md", "pdf", SITE_FILTERS, "latex", None),
     ("cells.md", "notebook-python", NOTEBOOK_FILTERS, "ipynb", "python"),
     ("cells.md", "notebook-r", NOTEBOOK_FILTERS, "ipynb", "r"),
-    ("overrides.md", "pandoc-html", SITE_FILTERS, "html", None),
 ]
 
 
@@ -162,59 +186,36 @@ def test_keep_drops_div_without_that_language():
     assert "python_second" not in out
 
 
-def test_site_one_tabset_per_div_with_declared_languages_and_group():
-    html = pandoc(FIXTURES / "multicode.md", SITE_FILTERS, "html").stdout
-    sets = tabsets(html, "multicode")
-    assert len(sets) == 2
-    for tabset in sets:
-        assert "panel-tabset" in tabset.classes
-        assert tabset.attrs["data-group"] == "language"
-        buttons = tab_buttons(tabset)
-        assert [b.attrs["data-value"] for b in buttons] == ["python", "r"]
-        assert [b.words() for b in buttons] == ["Python", "R"]
-        assert all(b.attrs["role"] == "tab" for b in buttons)
-        panes = tab_panes(tabset)
-        assert [p.attrs["role"] for p in panes] == ["tabpanel", "tabpanel"]
-        for button, pane in zip(buttons, panes, strict=True):
-            assert button.attrs["aria-controls"] == pane.attrs["id"]
-            assert pane.attrs["aria-labelledby"] == button.attrs["id"]
-            selected = button.attrs["aria-selected"] == "true"
-            assert ("active" in pane.classes) == selected
-            assert ("hidden" in pane.attrs) != selected
-        assert not tabset.find_all("h4")
-        assert not tabset.find_all("h3")
-    # default: python first div, div attribute default="r" on the second
-    assert [b.attrs["aria-selected"] for b in tab_buttons(sets[0])] == ["true", "false"]
-    assert [b.attrs["aria-selected"] for b in tab_buttons(sets[1])] == ["false", "true"]
-
-
-def test_site_assets_added_once():
+def test_plain_pandoc_html_shows_every_tab_under_a_header_and_adds_no_script():
+    """Outside Quarto there are no tabsets: no page uses that output, so it is the fallback."""
     html = pandoc(FIXTURES / "qna.md", SITE_FILTERS, "html").stdout
-    assert html.count('id="mc-tabset-assets"') == 1
-    assert html.count("<script>") == 1
-    assert "localStorage" in html
+    assert "<script" not in html
+    assert "panel-tabset" not in html
+    doc = parse_html(html)
+    assert [h.words() for h in doc.find_all("h4")] == ["Question", "Answer", "question"]
+    assert [h.words() for h in doc.find_all("h5")] == ["Python", "R"]  # the nested multicode
     plain = pandoc(FIXTURES / "multicode.md", SITE_FILTERS, "latex").stdout
     assert "<script>" not in plain
 
 
-def test_site_ids_unique():
-    html = pandoc(FIXTURES / "qna.md", SITE_FILTERS, "html").stdout
+def test_site_ids_unique(tmp_path, quarto_share):
+    html = quarto(FIXTURES / "qna.md", tmp_path)
     ids = [e.attrs["id"] for e in parse_html(html).iter() if e.attrs.get("id")]
     assert len(ids) == len(set(ids))
 
 
-def test_output_is_deterministic():
-    runs = {pandoc(FIXTURES / "qna.md", SITE_FILTERS, "html").stdout for _ in range(5)}
+def test_output_is_deterministic(tmp_path, quarto_share):
+    runs = {quarto(FIXTURES / "qna.md", tmp_path / str(i)) for i in range(3)}
     assert len(runs) == 1
 
 
-def test_div_overrides_languages_default_group():
-    html = pandoc(FIXTURES / "overrides.md", SITE_FILTERS, "html").stdout
-    first, second = tabsets(html, "multicode")
-    assert [b.attrs["data-value"] for b in tab_buttons(first)] == ["python"]
-    assert [b.attrs["data-value"] for b in tab_buttons(second)] == ["r", "python"]
+def test_div_overrides_languages_default_group(tmp_path, quarto_share):
+    html = quarto(FIXTURES / "overrides.md", tmp_path)
+    first, second = quarto_tabsets(html, "multicode")
+    assert [a.words() for a in tab_links(first)] == ["Python"]
+    assert [a.words() for a in tab_links(second)] == ["R", "Python"]
     assert second.attrs["data-group"] == "other"
-    assert [b.attrs["aria-selected"] for b in tab_buttons(second)] == ["true", "false"]
+    assert [a.attrs["aria-selected"] for a in tab_links(second)] == ["true", "false"]
 
 
 def test_fallback_for_other_formats_shows_every_tab_under_a_header():
@@ -239,7 +240,7 @@ def test_real_course_configuration_is_accepted():
     assert "df.describe()" in result.stdout
 
 
-def test_labels_from_metadata(tmp_path):
+def test_labels_from_metadata(tmp_path, quarto_share):
     config = tmp_path / "course.yml"
     config.write_text(
         "multicode:\n  languages: [r, python]\n  default: r\n"
@@ -250,29 +251,13 @@ def test_labels_from_metadata(tmp_path):
         "::: multicode\n#### gnu r\n\n```r\nx <- 1\n```\n\n"
         "#### Python 3\n\n```python\nx = 1\n```\n:::\n"
     )
-    html = pandoc(fixture, SITE_FILTERS, "html", metadata_file=config).stdout
-    (tabset,) = tabsets(html, "multicode")
-    assert [b.words() for b in tab_buttons(tabset)] == ["GNU R", "Python 3"]
+    html = quarto(fixture, tmp_path, metadata_file=config)
+    (tabset,) = quarto_tabsets(html, "multicode")
+    assert [a.words() for a in tab_links(tabset)] == ["GNU R", "Python 3"]
     assert tabset.attrs["data-group"] == "lang"
 
 
 # ---------------------------------------------------------------- qna
-
-
-def test_qna_html_both_is_a_tabset_without_group():
-    html = pandoc(FIXTURES / "qna.md", SITE_FILTERS, "html").stdout
-    sets = tabsets(html, "qna")
-    assert len(sets) == 1  # the second qna says show="question"
-    (tabset,) = sets
-    assert "data-group" not in tabset.attrs
-    assert [b.words() for b in tab_buttons(tabset)] == ["Question", "Answer"]
-    question, answer = tab_panes(tabset)
-    assert "after the example" in question.words()
-    assert "One." in answer.words()
-    # the multicode div inside the answer became a nested tabset
-    assert len(answer.find_all("div", "multicode")) == 1
-    assert "Name two languages." in html
-    assert "Python and R." not in html
 
 
 def test_qna_ipynb_question_and_override_both():
@@ -460,59 +445,62 @@ def test_keep_must_be_declared():
 # ---------------------------------------------------------------- under Quarto
 
 
-def quarto(fixture: Path, tmp_path: Path, metadata_file: Path = FIXTURES / "course.yml") -> str:
-    """Render the fixture to HTML through Quarto's own reader and Lua chain.
+def test_quarto_tabsets_with_group_and_active_tab(tmp_path, quarto_share):
+    """Multicode's quarto.Tabset as Quarto renders it: one group, the default tab active.
 
-    That is main.lua with the project's filters at pre-quarto, as coursebuild.site runs them.
+    One tabset per div with the declared languages, each tab controlling its pane.
     """
-    meta = yaml.safe_load(metadata_file.read_text(encoding="utf-8"))
-    markdown = fixture.read_text(encoding="utf-8")
-    share = site.share_path(ROOT)
-    return site.lua_step(Course.load(ROOT), markdown, fixture, meta, share, "markdown", tmp_path)
-
-
-def quarto_tabsets(html: str, cls: str) -> list[Node]:
-    return [d for d in tabsets(html, cls) if "panel-tabset" in d.classes]
-
-
-def test_quarto_tabsets_with_group_and_active_tab(tmp_path):
-    """Multicode's quarto.Tabset as Quarto renders it: one group, the default tab active."""
     sets = quarto_tabsets(quarto(FIXTURES / "multicode.md", tmp_path), "multicode")
     assert len(sets) == 2
     selected = []
     for ts in sets:
         assert ts.attrs["data-group"] == "language"
-        links = [a for a in ts.find_all("a", role="tab")]
+        links = tab_links(ts)
         assert [a.words() for a in links] == ["Python", "R"]
         selected.append([a.attrs["aria-selected"] for a in links])
+        panes = tab_panes(ts)
+        assert [p.attrs["role"] for p in panes] == ["tabpanel", "tabpanel"]
+        for link, pane in zip(links, panes, strict=True):
+            assert link.attrs["aria-controls"] == pane.attrs["id"]
+            assert pane.attrs["aria-labelledby"] == link.attrs["id"]
+            assert ("active" in pane.classes) == (link.attrs["aria-selected"] == "true")
+        assert not ts.find_all("h4")  # the tab headers became tabs
+        assert not ts.find_all("h3")
     assert selected == [["true", "false"], ["false", "true"]]  # second block: default="r"
 
 
-def test_quarto_qna_tabset(tmp_path):
+def test_quarto_qna_tabset(tmp_path, quarto_share):
+    """Question and Answer tabs, no group; a multicode block in the answer stays a tabset."""
     html = quarto(FIXTURES / "qna.md", tmp_path)
     (qna,) = quarto_tabsets(html, "qna")  # the second qna says show="question"
     assert "data-group" not in qna.attrs
     tabs = [a.words() for a in qna.find_all("a", role="tab") if "multicode" not in a.text()]
     assert tabs[:2] == ["Question", "Answer"]
+    assert [a.words() for a in tab_links(qna)] == ["Question", "Answer"]
+    question, answer = tab_panes(qna)
+    assert "after the example" in question.words()
+    assert "One." in answer.words()
+    nested = [d for d in answer.find_all("div", "multicode") if "panel-tabset" in d.classes]
+    assert len(nested) == 1
     assert "Name two languages." in html
     assert "Python and R." not in html
 
 
-def test_quarto_errors_name_the_input_file(tmp_path):
+def test_quarto_errors_name_the_input_file(tmp_path, quarto_share):
     fixture = ERRORS / "missing-language.md"
     with pytest.raises(site.SiteError, match=re.escape(f"{fixture}:10: [multicode]")):
         quarto(fixture, tmp_path)
 
 
-def test_logos_beside_labels_with_alt_text(tmp_path):
-    html = pandoc(FIXTURES / "multicode.md", SITE_FILTERS, "html").stdout
-    first = tabsets(html, "multicode")[0]
-    images = [b.find_all("img") for b in tab_buttons(first)]
+def test_logos_beside_labels_with_alt_text(tmp_path, quarto_share):
+    html = quarto(FIXTURES / "multicode.md", tmp_path / "logos")
+    first = quarto_tabsets(html, "multicode")[0]
+    images = [a.find_all("img") for a in tab_links(first)]
     assert [[i.attrs["alt"] for i in imgs] for imgs in images] == [["Python logo"], ["R logo"]]
     assert all(i.attrs["src"].startswith("data:image/svg+xml,") for imgs in images for i in imgs)
     config = tmp_path / "course.yml"
     config.write_text("multicode:\n  languages: [python, r]\n  logos: false\n")
-    html = pandoc(FIXTURES / "multicode.md", SITE_FILTERS, "html", metadata_file=config).stdout
+    html = quarto(FIXTURES / "multicode.md", tmp_path / "none", metadata_file=config)
     assert "<img" not in html
     tex = pandoc(FIXTURES / "multicode.md", SITE_FILTERS, "latex").stdout
     assert "svg" not in tex
@@ -526,44 +514,7 @@ def test_qna_error_without_line(tmp_path):
     assert "sessions/demo.qmd: [qna] qna block 1: no Answer tab" in result.stderr
 
 
-# ---------------------------------------------------------------- the tabset script
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def dump_dom(page: Path, profile: Path) -> str:
-    args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu"]
-    args += [f"--user-data-dir={profile}", "--dump-dom", page.as_uri()]
-    return subprocess.run(args, capture_output=True, text=True, timeout=120).stdout
-
-
-def selected(dom: str) -> list[str]:
-    """data-value of the selected tab of each tabset, in page order."""
-    return re.findall(r'aria-selected="true"[^>]*data-value="(\w+)"', dom)
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="needs a headless chromium")
-def test_script_syncs_group_and_remembers_choice(tmp_path):
-    html = pandoc(FIXTURES / "multicode.md", SITE_FILTERS, "html").stdout
-    page = tmp_path / "page.html"
-    page.write_text(html)
-    assert selected(dump_dom(page, tmp_path / "profile")) == ["python", "r"]
-    clicking = tmp_path / "click.html"
-    clicking.write_text(
-        html + '<script>document.getElementById("multicode-1-r-tab").click();</script>'
-    )
-    assert selected(dump_dom(clicking, tmp_path / "profile")) == ["r", "r"]
-    # another page, same browser profile: the choice is remembered
-    assert selected(dump_dom(page, tmp_path / "profile")) == ["r", "r"]
-    keys = tmp_path / "keys.html"
-    keys.write_text(
-        html + "<script>document.getElementById('multicode-1-python-tab').dispatchEvent("
-        "new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true}));</script>"
-    )
-    assert selected(dump_dom(keys, tmp_path / "fresh")) == ["r", "r"]
-
-
-def test_language_ids_and_choices_are_case_insensitive(tmp_path):
+def test_language_ids_and_choices_are_case_insensitive(tmp_path, quarto_share):
     config = tmp_path / "course.yml"
     config.write_text("multicode:\n  languages: [Python, R]\n  default: R\n")
     nb = notebook(
@@ -577,8 +528,8 @@ def test_language_ids_and_choices_are_case_insensitive(tmp_path):
     )
     code_ids = [c["id"] for c in nb["cells"] if c["cell_type"] == "code"]
     assert code_ids == ["load-py", "python-f40a5cb4c2"]
-    html = pandoc(FIXTURES / "multicode.md", SITE_FILTERS, "html", metadata_file=config).stdout
-    assert [b.attrs["aria-selected"] for b in tab_buttons(tabsets(html, "multicode")[0])] == [
+    html = quarto(FIXTURES / "multicode.md", tmp_path / "site", metadata_file=config)
+    assert [a.attrs["aria-selected"] for a in tab_links(quarto_tabsets(html, "multicode")[0])] == [
         "false",
         "true",
     ]

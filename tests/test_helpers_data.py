@@ -43,7 +43,7 @@ def test_data_dir_env_then_os_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: P
 
 
 def test_fetch_returns_verified_cached_file_without_network(
-    monkeypatch: pytest.MonkeyPatch,
+    course_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def no_download(*args: object, **kwargs: object) -> None:
         raise AssertionError("fetch must not download a cached file")
@@ -83,9 +83,11 @@ def test_fetch_missing_file_no_network_says_url_and_folder(
     assert "QM_DATA_DIR" in message
 
 
-def test_fetch_downloads_when_absent(tmp_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    source = Path(registry._registry()[SMALL][1])  # never fetched: the fake copies the shared file
-    shared = Path(__file__).resolve().parents[2] / "shared" / "data" / SMALL
+def test_fetch_downloads_when_absent(
+    course_data: Path, tmp_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = Path(registry._registry()[SMALL][1])  # never fetched: the fake copies the cached file
+    shared = course_data / SMALL
 
     def fake_retrieve(url: str, known_hash: str, fname: str, path: Path, **kw: object) -> str:
         assert url.endswith(source.name)
@@ -180,7 +182,7 @@ def test_log_columns_bad_inputs() -> None:
 
 
 @pytest.fixture(scope="module")
-def schools() -> pd.DataFrame:
+def schools(course_data: Path) -> pd.DataFrame:
     return tables.load_schools()
 
 
@@ -209,7 +211,7 @@ def test_load_schools_types(schools: pd.DataFrame) -> None:
     assert cumbria.nunique() == 1
 
 
-def test_load_schools_na_codes_and_percentages() -> None:
+def test_load_schools_na_codes_and_percentages(course_data: Path) -> None:
     census = tables._read_csv("england_census.csv")
     assert census["PNUMFSMEVER"].dtype.kind == "f"  # "21.9%" -> 21.9
     assert census.loc[census["URN"] == "100000", "PNUMFSMEVER"].iloc[0] == pytest.approx(21.9)
@@ -260,7 +262,7 @@ def test_analysis_table_missing_column(schools: pd.DataFrame) -> None:
 # --------------------------------------------------------------------------- describe
 
 
-def test_describe_sources() -> None:
+def test_describe_sources(course_data: Path) -> None:
     assert "disadvantaged" in dictionary.describe("PTFSM6CLA1A")
     assert "(abs_meta.csv)" in dictionary.describe("PERCTOT")
     assert "census_meta.csv" in dictionary.describe("NUMFSMEVER")
@@ -270,6 +272,6 @@ def test_describe_sources() -> None:
     assert "Gorard" in dictionary.describe("gorard_segregation")
 
 
-def test_describe_unknown_lists_close_matches() -> None:
+def test_describe_unknown_lists_close_matches(course_data: Path) -> None:
     with pytest.raises(KeyError, match=r"No dictionary entry for 'ATT8SCOR'.*'ATT8SCR'"):
         dictionary.describe("ATT8SCOR")

@@ -11,6 +11,9 @@ import pytest
 
 matplotlib.use("Agg")
 
+# Modules whose examples read the course data (from the cache, QM_DATA_DIR).
+READ_DATA = {"helpers.dictionary", "helpers.registry", "helpers.tables"}
+
 
 @pytest.mark.parametrize(
     "name",
@@ -28,7 +31,9 @@ matplotlib.use("Agg")
         )
     ],
 )
-def test_docstring_examples(name: str) -> None:
+def test_docstring_examples(name: str, request: pytest.FixtureRequest) -> None:
+    if name in READ_DATA:
+        request.getfixturevalue("course_data")
     module = importlib.import_module(name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # toy fits in the examples warn about convergence

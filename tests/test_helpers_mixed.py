@@ -290,7 +290,7 @@ def test_unfitted_pymer4(crossed: tuple, lmer: type) -> None:
         mixed.icc(lmer("log_y ~ x + (1|a)", data=crossed[0]))
 
 
-def test_null_model_real_data_matches_lme4(lmer: type) -> None:
+def test_null_model_real_data_matches_lme4(course_data, lmer: type) -> None:
     table = data.analysis_table()
     fit = smf.mixedlm("ATT8SCR ~ 1", table, groups="OFSTEDRATING").fit(
         reml=True, method=["powell", "lbfgs"]
@@ -302,7 +302,7 @@ def test_null_model_real_data_matches_lme4(lmer: type) -> None:
     assert np.allclose(ours, theirs, rtol=1e-3)
 
 
-def test_crossed_nested_real_data_matches_lme4(lmer: type) -> None:
+def test_crossed_nested_real_data_matches_lme4(course_data, lmer: type) -> None:
     table = data.analysis_table().assign(one=1)
     fixed = "log_ATT8SCR ~ log_PTFSM6CLA1A + log_PERCTOT + log_PNUMEAL + PTPRIORLO"
     vc = {k: f"0 + C({k})" for k in ["OFSTEDRATING", "gor_name", "region_la"]}

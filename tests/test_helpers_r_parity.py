@@ -48,7 +48,7 @@ def rscript() -> str:
     return path
 
 
-def test_r_and_python_give_the_same_rows(rscript: str, tmp_path: Path) -> None:
+def test_r_and_python_give_the_same_rows(course_data: Path, rscript: str, tmp_path: Path) -> None:
     csv, meta = tmp_path / "r_table.csv", tmp_path / "r_counts.json"
     done = run_r(R_EXPORT.format(script=SCRIPT, csv=csv, json=meta), tmp_path)
     assert done.returncode == 0, done.stderr

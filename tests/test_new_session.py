@@ -99,7 +99,7 @@ def test_new_session_passes_nbval(built):
     assert "failed" not in result.stdout.splitlines()[-1]
 
 
-def test_new_session_page_passes_the_site_checks(built, tmp_path):
+def test_new_session_page_passes_the_site_checks(built, tmp_path, quarto_share):
     root, _ = built
     qmd = root / "sessions" / f"{NAME}.qmd"
     html = site.render_page(qmd, tmp_path / f"{NAME}.html", root)

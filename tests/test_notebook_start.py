@@ -41,9 +41,11 @@ def _text(cell: dict) -> str:
 
 
 def make_course(tmp_path: Path, titles: dict[str, str]) -> Path:
+    """Return a scratch course with these sessions and this course's config, without site-url."""
     root = tmp_path / "course"
     (root / "sessions").mkdir(parents=True)
-    shutil.copy(ROOT / "_quarto.yml", root)
+    config = (ROOT / "_quarto.yml").read_text(encoding="utf-8")
+    (root / "_quarto.yml").write_text(re.sub(r"(?m)^  site-url: .*\n", "", config), "utf-8")
     shutil.copytree(ROOT / "_extensions", root / "_extensions")  # the filters it names
     shutil.copytree(ROOT / "helpers", root / "helpers", ignore=shutil.ignore_patterns("*.py*"))
     for name, title in titles.items():
@@ -90,6 +92,16 @@ def test_site_url_makes_links_to_the_site(tmp_path):
     assert "Next: [B](https://x.org/qm/sessions/02-b.html)" in text
 
 
+def test_this_course_links_its_notebooks_to_the_site():
+    """course.site-url is set: the first cell's links go to the rendered pages."""
+    site = CourseConfig.load(ROOT).metadata["course"]["site-url"].rstrip("/")
+    first = session_paths(ROOT)[0]
+    text = _text(_first_cells(ROOT, first.stem, "python")[0])
+    assert f"[setup]({site}/setup.html)" in text
+    assert re.search(rf"Next: \[[^]]+\]\({re.escape(site)}/sessions/[\w-]+\.html\)", text), text
+    assert ".qmd" not in text  # no link to a raw source on GitHub
+
+
 def test_a_new_session_makes_its_neighbour_stale(tmp_path):
     root = make_course(tmp_path, {"01-a": "A"})
     before = Course.load(root).outline
@@ -109,6 +121,10 @@ def test_install_cell_pins_the_release_of_this_version(lang):
 
 
 def test_python_install_cell_runs_pip_only_when_helpers_are_missing(monkeypatch):
+    """Check pip runs unless qm-helpers (the distribution) is installed at this version."""
+    import importlib.metadata
+    import importlib.util
+
     from IPython.core.interactiveshell import InteractiveShell
 
     code = _text(_first_cells(ROOT, session_paths(ROOT)[0].stem, "python")[1])
@@ -117,37 +133,80 @@ def test_python_install_cell_runs_pip_only_when_helpers_are_missing(monkeypatch)
     monkeypatch.setattr(shell, "run_line_magic", lambda name, line, *a: calls.append((name, line)))
     assert shell.run_cell(code).success
     assert calls == []  # helpers are installed here
-    import importlib.util
+    real = importlib.metadata.version
+    for found in (None, "0.0.1"):  # not installed; installed at another version
 
-    real = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util, "find_spec", lambda n, *a: None if n == "helpers" else real(n, *a)
+        def version(name: str, found=found) -> str:
+            if name != "qm-helpers":
+                return real(name)
+            if found is None:
+                raise importlib.metadata.PackageNotFoundError(name)
+            return found
+
+        monkeypatch.setattr(importlib.metadata, "version", version)
+        assert importlib.util.find_spec("helpers") is not None  # a module is there: not enough
+        calls.clear()
+        assert shell.run_cell(code).success
+        wheel = release.wheel_name()
+        assert len(calls) == 1, calls
+        assert calls[0][0] == "pip", calls
+        assert wheel in calls[0][1], calls
+        assert calls[0][1].startswith("install -q ")
+
+
+def test_a_students_own_helpers_module_does_not_stop_the_install(tmp_path):
+    """A helpers.py beside the notebook, and no qm-helpers installed: the cell installs."""
+    code = _text(_first_cells(ROOT, session_paths(ROOT)[0].stem, "python")[1])
+    assert "%pip install" in code
+    script = re.sub(r"%pip (.*)$", lambda m: f"print({'pip ' + m.group(1)!r})", code, flags=re.M)
+    (tmp_path / "helpers.py").write_text("# the student's own\n")
+    (tmp_path / "cell.py").write_text(
+        "import importlib.util\nassert importlib.util.find_spec('helpers').origin.startswith("
+        f"{str(tmp_path)!r})\n" + script + "\n"
     )
-    assert shell.run_cell(code).success
-    wheel = release.wheel_name()
-    assert len(calls) == 1, calls
-    assert calls[0][0] == "pip", calls
-    assert wheel in calls[0][1], calls
-    assert calls[0][1].startswith("install -q ")
+    # -S: no site-packages, so no qm-helpers distribution; the folder's helpers.py is found
+    done = subprocess.run([sys.executable, "-S", "cell.py"], cwd=tmp_path, capture_output=True,
+                          text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("pip install -q "), done.stdout
+    assert release.wheel_name() in done.stdout
 
 
-@pytest.mark.parametrize("installed", [True, False])
+@pytest.mark.parametrize("installed", ["this", "another", None])
 def test_r_install_cell_installs_only_when_qmhelpers_is_missing(tmp_path, installed):
+    """install.packages runs unless qmhelpers is installed at this version.
+
+    jsonlite and digest are installed only when missing (here: made to look missing).
+    """
     code = _text(_first_cells(ROOT, session_paths(ROOT)[0].stem, "r")[1])
     lib = tmp_path / "lib"
     lib.mkdir()
     if installed:
-        tarball = release.build_r_package(tmp_path / "dist")
+        root = ROOT
+        if installed == "another":  # the same package at another version
+            root = tmp_path / "other"
+            shutil.copytree(ROOT / "helpers", root / "helpers",
+                            ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+            meta = root / "helpers" / "pyproject.toml"
+            meta.write_text(meta.read_text().replace(f'version = "{release.version()}"',
+                                                     'version = "0.0.1"'))  # fmt: skip
+        tarball = release.build_r_package(tmp_path / "dist", root)
         subprocess.run(["R", "CMD", "INSTALL", f"--library={lib}", str(tarball)],
                        check=True, capture_output=True)  # fmt: skip
-    stub = 'install.packages <- function(pkgs, ...) cat("install:", pkgs, "\\n")\n'
+    stub = (
+        'install.packages <- function(pkgs, ...) cat("install:", pkgs, "\\n")\n'
+        "requireNamespace <- function(package, ...) {\n"
+        '  if (package %in% c("jsonlite", "digest")) return(FALSE)\n'
+        "  base::requireNamespace(package, ...)\n"
+        "}\n"
+    )
     (tmp_path / "cell.R").write_text(stub + code + "\n")
     env = {**os.environ, "R_LIBS": str(lib), "R_LIBS_USER": str(lib)}
     done = subprocess.run(
         ["Rscript", str(tmp_path / "cell.R")], capture_output=True, text=True, env=env
     )
     assert done.returncode == 0, done.stderr
-    if installed:
+    if installed == "this":
         assert done.stdout == ""
     else:
         assert "install: jsonlite digest" in done.stdout

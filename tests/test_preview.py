@@ -121,11 +121,12 @@ class EventLog:
 
 
 @pytest.fixture
-def running(tmp_path):
+def running(tmp_path, quarto_share):
     """(project, port, process, output file) of a preview of the tiny session.
 
     Port 0: the preview takes a free port itself and prints it (no race with
-    other programs for a port picked here).
+    other programs for a port picked here). The page renders with Quarto's
+    resources (`quarto_share`: found, or the test is skipped saying how to get them).
     """
     root = make_project(tmp_path)
     out = tmp_path / "preview.log"

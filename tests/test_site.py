@@ -12,7 +12,9 @@ across a reload and another page, with no console error, no broken image,
 and no serious or critical axe-core violation.
 
 With `quarto` on PATH the whole site is also rendered by `quarto render`;
-otherwise that test is skipped and says so.
+otherwise that test is skipped and says so. Tests that render take the
+``quarto_share`` fixture (tests/conftest.py): without Quarto's resources they
+are skipped, saying how to get them.
 """
 
 from __future__ import annotations
@@ -35,22 +37,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "site"))
 import harness  # noqa: E402
 
 from coursebuild import site  # noqa: E402
-from coursebuild.course import Course  # noqa: E402
+from coursebuild.config import CourseConfig  # noqa: E402
+from coursebuild.course import Course, session_paths  # noqa: E402
 
 OUT = ROOT / "test-output" / "site"
 FIXTURE = ROOT / "tests" / "site"
-COURSE = Course.load(ROOT)
-CONFIG = COURSE.config.quarto
-PAGES = site.site_pages(COURSE)
-SESSIONS = site.sessions_with_notebooks(COURSE)
+# Read at import: `_quarto.yml` and the file names only (no probe of the machine).
+CONFIG = CourseConfig.load(ROOT).quarto
+PAGES = site.site_pages(Course(ROOT, CourseConfig.load(ROOT)))
+SESSIONS = [p for p in session_paths(ROOT) if any((ROOT / "notebooks").glob(f"*/{p.stem}.ipynb"))]
 PAGES = [p for p in PAGES if p.parent.name != "sessions" or p in SESSIONS]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 LABELS = CONFIG["multicode"]["labels"]
 LANGUAGES = [str(x).lower() for x in CONFIG["multicode"]["languages"]]
-
-# Temporary copies of the project have no ../shared beside them: point them at
-# the same Quarto resources the real project uses.
-os.environ.setdefault(site.SHARE_ENV, str(site.share_path(ROOT)))
 
 needs_chromium = pytest.mark.skipif(harness.chromium() is None, reason="chromium is not installed")
 
@@ -79,7 +78,7 @@ def make_project(tmp: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def fixture_page(tmp_path_factory) -> tuple[Path, Path, Path]:
+def fixture_page(tmp_path_factory, quarto_share) -> tuple[Path, Path, Path]:
     """(project, session, html) of the fixture session rendered once."""
     root = make_project(tmp_path_factory.mktemp("site"))
     qmd = root / "sessions" / "01-fixture.qmd"
@@ -88,11 +87,17 @@ def fixture_page(tmp_path_factory) -> tuple[Path, Path, Path]:
 
 
 @pytest.fixture(scope="module")
-def pages() -> dict[Path, Path]:
+def course() -> Course:
+    """Read the course as the renderer does, once for the module."""
+    return Course.load(ROOT)
+
+
+@pytest.fixture(scope="module")
+def pages(quarto_share, course) -> dict[Path, Path]:
     """Every page of the site (built sessions only), rendered once: {qmd: html}."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         htmls = pool.map(
-            lambda q: site.render_page(q, site.output_path(q, ROOT, OUT), COURSE), PAGES
+            lambda q: site.render_page(q, site.output_path(q, ROOT, OUT), course), PAGES
         )
         return dict(zip(PAGES, htmls, strict=True))
 
@@ -109,10 +114,10 @@ def test_fixture_notebooks_match_fixture_session():
         )
 
 
-def test_filters_run_at_the_stage_quarto_yml_gives_them(tmp_path):
+def test_filters_run_at_the_stage_quarto_yml_gives_them(tmp_path, quarto_share, course):
     """Filters listed before `quarto` are pre-quarto entry points, in `_quarto.yml` order."""
-    share = site.share_path(ROOT)
-    params = site.filter_params(COURSE, ROOT / "index.qmd", share, "markdown", tmp_path)
+    share = quarto_share
+    params = site.filter_params(course, ROOT / "index.qmd", share, "markdown", tmp_path)
     chain = params["quarto-filters"]
     names = CONFIG["filters"]
     before = names[: names.index("quarto")]
@@ -122,12 +127,12 @@ def test_filters_run_at_the_stage_quarto_yml_gives_them(tmp_path):
     assert chain["afterQuartoFilters"] == []
 
 
-def test_engine_is_chosen_like_quarto():
-    assert site.engine_of(COURSE.read(FIXTURE / "sessions" / "01-fixture.qmd")) == "knitr"
-    assert site.engine_of(COURSE.read(ROOT / "index.qmd")) == "markdown"
+def test_engine_is_chosen_like_quarto(course):
+    assert site.engine_of(course.read(FIXTURE / "sessions" / "01-fixture.qmd")) == "knitr"
+    assert site.engine_of(course.read(ROOT / "index.qmd")) == "markdown"
 
 
-def test_knitr_cell_shape(tmp_path):
+def test_knitr_cell_shape(tmp_path, quarto_share, course):
     """Check what notebook-outputs relies on in Quarto's knitr output.
 
     Under Quarto's knitr (eval off) each shown chunk is one `.cell` div holding one
@@ -135,9 +140,9 @@ def test_knitr_cell_shape(tmp_path):
     and include: false chunks are gone.
     """
     qmd = FIXTURE / "sessions" / "01-fixture.qmd"
-    page = COURSE.read(qmd)
-    meta = site.page_metadata(COURSE, page)
-    markdown = site.knit(page, meta, site.share_path(ROOT), tmp_path)
+    page = course.read(qmd)
+    meta = site.page_metadata(course, page)
+    markdown = site.knit(page, meta, quarto_share, tmp_path)
     found = re.findall(
         r"^::: \{\.cell[^}]*\}\n\n```\{\.(\w+) \.cell-code\}\n(.*?)\n```\n:::$",
         markdown,
@@ -151,14 +156,14 @@ def test_knitr_cell_shape(tmp_path):
     assert "#|" not in markdown
 
 
-def test_render_needs_no_python_or_reticulate(tmp_path):
+def test_render_needs_no_python_or_reticulate(tmp_path, quarto_share, course):
     """Check that the knitr step never calls Python.
 
     A `python`/`python3` first on PATH would leave a mark; without the knitr option
     knitr does want reticulate.
     """
-    page = COURSE.read(FIXTURE / "sessions" / "01-fixture.qmd")
-    meta = site.page_metadata(COURSE, page)
+    page = course.read(FIXTURE / "sessions" / "01-fixture.qmd")
+    meta = site.page_metadata(course, page)
     assert meta["knitr"]["opts_chunk"]["python.reticulate"] is False
     trap = tmp_path / "bin"
     trap.mkdir()
@@ -168,7 +173,7 @@ def test_render_needs_no_python_or_reticulate(tmp_path):
     env_path = os.environ["PATH"]
     os.environ["PATH"] = f"{trap}:/usr/bin:/bin"
     try:
-        markdown = site.knit(page, meta, site.share_path(ROOT), tmp_path)
+        markdown = site.knit(page, meta, quarto_share, tmp_path)
     finally:
         os.environ["PATH"] = env_path
     assert "print(sum(values) / len(values))" in markdown
@@ -180,7 +185,7 @@ def test_render_needs_no_python_or_reticulate(tmp_path):
     if result.stdout.strip() == "FALSE":
         del meta["knitr"]  # and without the option, knitr does need reticulate
         with pytest.raises(site.SiteError, match="reticulate"):
-            site.knit(page, meta, site.share_path(ROOT), tmp_path)
+            site.knit(page, meta, quarto_share, tmp_path)
 
 
 def test_missing_share_is_a_clear_error(tmp_path, monkeypatch):
@@ -244,7 +249,7 @@ def test_multicode_blocks_are_quarto_tabsets(fixture_page):
         assert not ts.find_all("h4")  # the tab headers became tabs
 
 
-def test_stale_notebook_stops_the_render(tmp_path):
+def test_stale_notebook_stops_the_render(tmp_path, quarto_share):
     root = make_project(tmp_path)
     qmd = root / "sessions" / "01-fixture.qmd"
     qmd.write_text(qmd.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
@@ -258,7 +263,7 @@ def test_stale_notebook_stops_the_render(tmp_path):
     assert not out.exists()
 
 
-def test_missing_notebook_stops_the_render(tmp_path):
+def test_missing_notebook_stops_the_render(tmp_path, quarto_share):
     root = make_project(tmp_path)
     (root / "notebooks" / "r" / "01-fixture.ipynb").unlink()
     with pytest.raises(
@@ -269,7 +274,7 @@ def test_missing_notebook_stops_the_render(tmp_path):
         site.render_page(root / "sessions" / "01-fixture.qmd", tmp_path / "out.html", root)
 
 
-def test_chunk_without_its_notebook_cell_is_reported(tmp_path, capsys):
+def test_chunk_without_its_notebook_cell_is_reported(tmp_path, capsys, quarto_share):
     """Check a chunk whose code no notebook cell has (notebook edited by hand).
 
     It gets no outputs and a warning naming the session; the page check then fails.
@@ -287,7 +292,7 @@ def test_chunk_without_its_notebook_cell_is_reported(tmp_path, capsys):
     assert any("is not on the page" in p for p in problems), problems
 
 
-def test_malformed_block_stops_the_render(tmp_path):
+def test_malformed_block_stops_the_render(tmp_path, quarto_share):
     """Under Quarto (whose `error` only logs) a filter's error still stops the page."""
     root = make_project(tmp_path)
     page = root / "notes.qmd"
@@ -299,7 +304,7 @@ def test_malformed_block_stops_the_render(tmp_path):
     assert not out.exists()
 
 
-def test_pages_outside_sessions_are_untouched(tmp_path):
+def test_pages_outside_sessions_are_untouched(tmp_path, quarto_share):
     root = make_project(tmp_path)
     page = root / "notes.qmd"
     page.write_text("---\ntitle: Notes\n---\n\nNo notebook here.\n", "utf-8")

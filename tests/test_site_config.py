@@ -1,7 +1,8 @@
 """_quarto.yml and the pages' front matter: valid for Quarto, and keeping their promises.
 
 Validated against Quarto's own schemas from its share folder (see
-tests/site/quarto_schema.py for exactly which subset):
+tests/site/quarto_schema.py for exactly which subset; without Quarto's
+resources these two tests are skipped, saying how to get them):
 
 * `_quarto.yml`'s ``project``, ``website`` and ``filters`` against Quarto's
   JSON Schema export (``ProjectConfig``, ``BaseWebsite``,
@@ -38,7 +39,6 @@ from coursebuild import filters, site  # noqa: E402
 from coursebuild.course import Course  # noqa: E402
 
 CONFIG = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
-SHARE = site.share_path(ROOT)
 # The course's own metadata (read by its extensions), not Quarto options.
 COURSE_KEYS = {"course", "multicode", "qna"}
 # Options used here whose Quarto schema is outside the convertible subset.
@@ -55,6 +55,15 @@ def test_repository_url_is_written_once():
              *ROOT.glob(".github/workflows/*.yml"), *ROOT.glob("_extensions/*/*.lua")]  # fmt: skip
     count = sum(f.read_text(encoding="utf-8").count(course["repo-url"]) for f in files)
     assert count == 1
+
+
+def test_site_url_is_where_the_site_workflow_publishes():
+    """course.site-url is GitHub Pages of course.repo-url (site.yml publishes there)."""
+    course = CONFIG["course"]
+    found = re.match(r"^https://github\.com/([^/]+)/([^/]+)$", course["repo-url"])
+    assert found, course["repo-url"]
+    owner, repo = found.groups()
+    assert course["site-url"].rstrip("/") == f"https://{owner.lower()}.github.io/{repo}"
 
 
 def test_site_executes_no_code():
@@ -83,8 +92,8 @@ def test_filter_order_is_read_from_quarto_yml():
     ("key", "definition"),
     [("project", "ProjectConfig"), ("website", "BaseWebsite"), ("filters", "PandocFormatFilters")],
 )
-def test_quarto_yml_matches_quarto_json_schema(key, definition):
-    schema = quarto_schema.project_schema(SHARE, definition)
+def test_quarto_yml_matches_quarto_json_schema(key, definition, quarto_share):
+    schema = quarto_schema.project_schema(quarto_share, definition)
     validator = jsonschema.Draft202012Validator(schema)
     assert [e.message for e in validator.iter_errors(CONFIG[key])] == []
     broken = {"project": {"render": "index.qmd"}, "website": {"title": 3},
@@ -132,8 +141,8 @@ def option_problems(where: str, values: dict, options: dict) -> tuple[list[str],
     return problems, unchecked
 
 
-def test_front_matter_and_options_match_quarto_schemas():
-    options = quarto_schema.options(SHARE)
+def test_front_matter_and_options_match_quarto_schemas(quarto_share):
+    options = quarto_schema.options(quarto_share)
     problems, unchecked = [], set()
     for where, values in document_keys().items():
         found, skipped = option_problems(where, values, options)

@@ -5,17 +5,22 @@ into an empty temporary folder outside the repository, executed with papermill i
 
 - Python: a fresh virtual environment with ``notebooks/requirements.txt`` and
   ``notebooks/requirements-lme4.txt`` (the files the setup page and its Colab cell
-  install) and the qm-helpers wheel built from this checkout (the release asset the
-  notebook's first cell would download); run twice, once as is and once with rpy2 and
-  pymer4 made unimportable (a student without R);
-- R: the system R with the qmhelpers source package built from this checkout
-  installed into an empty library, as the setup page's ``install.packages`` does.
+  install); run twice, once as is and once with rpy2 and pymer4 made unimportable (a
+  student without R);
+- R: the system R with an empty library of its own.
+
+The course's helpers are not installed beforehand: the notebook's own install cell
+installs them, from a local stand-in for the GitHub release it names. The release
+files are built from this checkout by ``coursebuild.release`` (as the release
+workflow builds them) into ``<owner>/<repo>/releases/download/helpers-v<version>/``
+and served over loopback HTTP; only the scheme and host of the install cell's URL
+are changed to that server's. The server's log shows each file was downloaded.
 
 The kernels see no checkout: a clean environment (no PYTHONPATH, PATH without the
 repository, a temporary HOME), data from the cache through ``QM_DATA_DIR`` (no
 network). After each run a probe in the same kernel, environment and folder checks
 that: nothing on sys.path / .libPaths() / the working folder is in the repository, and
-the helpers come from the sandbox.
+the helpers come from the sandbox, at the release's version.
 
 The environments are built once per test session (pip's cache makes that a minute or
 two). Sessions not yet converted to the recipe (docs/notebooks.md) are expected to fail,
@@ -26,15 +31,19 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
-from coursebuild import release
+from coursebuild import preamble, release
 from coursebuild.build import output_path
 from coursebuild.config import ROOT, CourseConfig
 from coursebuild.course import session_paths
@@ -79,15 +88,60 @@ def _outside_repo(path: Path) -> Path:
     return path
 
 
+def _repo_url() -> str:
+    return str(CourseConfig.load(ROOT).metadata["course"]["repo-url"])
+
+
+class _Release(SimpleHTTPRequestHandler):
+    """Serve the release folder; remember which files were downloaded."""
+
+    served: list[str]
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if str(code) == "200":
+            self.served.append(self.path)
+
+    def log_message(self, format: str, *args) -> None:
+        pass  # quiet: the test reads `served`
+
+
 @pytest.fixture(scope="session")
-def sandbox(tmp_path_factory) -> dict:
-    """Build the release files, the environments and the kernels, once."""
+def github(tmp_path_factory) -> Iterator[dict]:
+    """Serve a stand-in for the course's GitHub releases: this checkout's files, over HTTP."""
+    root = _outside_repo(tmp_path_factory.mktemp("github"))
+    files = {}
+    for lang, name in (("python", release.wheel_name()), ("r", release.r_tarball_name())):
+        path = urlsplit(release.asset_url(_repo_url(), name)).path
+        files[lang] = path
+    folder = root / Path(files["python"]).parent.relative_to("/")
+    assert release.build_wheel(folder).name == release.wheel_name()
+    assert release.build_r_package(folder).name == release.r_tarball_name()
+    served: list[str] = []
+    handler = type("Handler", (_Release,), {"served": served})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield {"url": f"http://127.0.0.1:{server.server_port}", "files": files, "served": served}
+    finally:
+        server.shutdown()
+
+
+def _from_github(notebook: dict, local: str) -> dict:
+    """Return the notebook with its install cell's URLs on the stand-in (scheme and host only)."""
+    remote = urlsplit(_repo_url())
+    origin = f"{remote.scheme}://{remote.netloc}"
+    (cell,) = [c for c in notebook["cells"] if c.get("id") == preamble.INSTALL_ID]
+    code = "".join(cell["source"])
+    assert code.count(f'"{origin}/') == 1, code  # the one file it installs
+    cell["source"] = code.replace(f'"{origin}/', f'"{local}/')
+    return notebook
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory, course_data) -> dict:
+    """Build the environments and the kernels, once: no course helpers in them."""
     base = _outside_repo(tmp_path_factory.mktemp("student"))
-    dist = base / "dist"
-    files = {
-        "wheel": release.build_wheel(dist),
-        "r": release.build_r_package(dist),
-    }
     jupyter = base / "jupyter" / "kernels"
     home = base / "home"
     home.mkdir()
@@ -97,10 +151,9 @@ def sandbox(tmp_path_factory) -> dict:
         _check([sys.executable, "-m", "venv", str(venv)])
         python = venv / "bin" / "python"
         reqs = [a for f in REQUIREMENTS for a in ("-r", str(ROOT / f))]
-        # the student's lists, then Jupyter's kernel (pinned by the course), then the wheel
+        # the student's lists, then Jupyter's kernel (pinned by the course)
         _check([str(python), "-m", "pip", "install", "-q", *reqs, "ipykernel",
                 "-c", str(ROOT / "requirements.txt")])  # fmt: skip
-        _check([str(python), "-m", "pip", "install", "-q", "--no-deps", str(files["wheel"])])
         blocker = base / "no-lme4"
         blocker.mkdir()
         (blocker / "sitecustomize.py").write_text(_BLOCKER.format(blocked=BLOCKED))
@@ -111,11 +164,8 @@ def sandbox(tmp_path_factory) -> dict:
         )
         kernels["venv"] = venv
     if "r" in CourseConfig.load(ROOT).languages:
-        lib = base / "R-library"
+        lib = base / "R-library"  # empty: the install cell puts qmhelpers here
         lib.mkdir()
-        _check(["Rscript", "-e", "install.packages(commandArgs(TRUE)[1], repos = NULL, "
-                "type = 'source', lib = commandArgs(TRUE)[2])", str(files["r"]), str(lib)],
-               env={**_clean_env(home), "R_LIBS": ""})  # fmt: skip
         argv = ["R", "--slave", "-e", "IRkernel::main()", "--args", "{connection_file}"]
         kernels["r"] = _kernel(jupyter, "sandbox-r", argv, {"R_LIBS": str(lib)})
     return {"base": base, "home": home, "jupyter": jupyter.parent, "kernels": kernels}
@@ -170,16 +220,17 @@ def _papermill(sandbox: dict, kernel: str, notebook: Path, cwd: Path, out: Path)
 
 PROBE = {
     "python": (
-        "import json, os, sys, importlib.util\n"
+        "import json, os, sys, importlib.metadata, importlib.util\n"
         "spec = importlib.util.find_spec('helpers')\n"
         "try:\n    import pymer4.models\n    lme4 = True\nexcept ImportError:\n    lme4 = False\n"
         "print(json.dumps({'paths': sys.path, 'cwd': os.getcwd(),"
         " 'pythonpath': os.environ.get('PYTHONPATH', ''), 'helpers': spec.origin,"
-        " 'lme4': lme4}))"
+        " 'version': importlib.metadata.version('qm-helpers'), 'lme4': lme4}))"
     ),
     "r": (
         "cat(jsonlite::toJSON(list(paths = .libPaths(), cwd = getwd(),"
-        " helpers = find.package('qmhelpers')), auto_unbox = TRUE))"
+        " helpers = find.package('qmhelpers'),"
+        " version = format(packageVersion('qmhelpers'))), auto_unbox = TRUE))"
     ),
 }
 
@@ -200,14 +251,15 @@ def _probe(sandbox: dict, kernel: str, lang: str, cwd: Path) -> dict:
 
 
 @pytest.mark.parametrize(("session", "run"), list(_params()))
-def test_downloaded_notebook_runs_alone(sandbox, tmp_path, session, run):
+def test_downloaded_notebook_runs_alone(sandbox, github, tmp_path, session, run):
     lang = "python" if run.startswith("python") else run
     kernel = sandbox["kernels"][run]
     downloaded = output_path(ROOT / "sessions" / f"{session}.qmd", lang, ROOT)
     assert downloaded.is_file(), f"{downloaded} missing: run ./course build {session}"
     folder = _outside_repo(tmp_path / "student")
     folder.mkdir()
-    shutil.copy(downloaded, folder / downloaded.name)  # the download, alone
+    notebook = _from_github(json.loads(downloaded.read_text("utf-8")), github["url"])
+    (folder / downloaded.name).write_text(json.dumps(notebook), "utf-8")  # the download, alone
     out = tmp_path / "executed.ipynb"
     seconds = _papermill(sandbox, kernel, folder / downloaded.name, folder, out)
     print(f"{session} {run}: {seconds:.1f} s")
@@ -217,6 +269,8 @@ def test_downloaded_notebook_runs_alone(sandbox, tmp_path, session, run):
     assert not [p for p in seen["paths"] if repo in str(p)], seen["paths"]
     assert repo not in seen["cwd"]
     assert Path(seen["cwd"]).resolve() == folder.resolve()
+    assert seen["version"] == release.version()
+    assert github["files"][lang] in github["served"], "the helpers were not downloaded"
     if lang == "python":
         assert not seen["pythonpath"] or repo not in seen["pythonpath"]
         venv = sandbox["kernels"]["venv"].resolve().as_posix()

@@ -19,7 +19,7 @@ Options (metadata, usually from _quarto.yml):
       default: python          # tab shown first
       labels: {python: Python, r: R}
       group: language          # tabset group: one choice switches every panel
-      logos: true              # HTML tabs: logos/<language>.svg beside the label
+      logos: true              # HTML: logos/<language>.svg beside the label
     multicode-keep: python     # notebook build: keep only this language
     source-file: sessions/01-intro.qmd   # file named in error messages
 
@@ -28,7 +28,8 @@ Div attributes override `languages`, `default` and `group` for one block:
 
 With `multicode-keep`, each div is replaced by that language's tab content
 (without the tab header); a div that does not declare that language is
-dropped. Otherwise each div becomes one tabset (see tabset.lua).
+dropped. Otherwise each div becomes one Quarto tabset, or under plain
+pandoc every tab under its header (see tabset.lua).
 Each malformed div is reported as `<file>:<line>: [multicode] ...` on stderr
 and the render stops once at the end (see support.lua).
 
@@ -57,7 +58,6 @@ local logos = {}
 local keep
 local file
 local count = 0
-local needs_assets = false
 
 --- An SVG file as a `data:` URI (so the page needs no extra resource).
 local function svg_data_uri(path)
@@ -134,15 +134,12 @@ local function multicode(div)
       content = tab.content,
     })
   end
-  local block, assets = tabset.render(rendered, {
-    id = div.identifier ~= "" and div.identifier or ("multicode-" .. count),
+  return tabset.render(rendered, {
     level = level,
     active = div_opts.default,
     group = div_opts.group,
     classes = { "multicode" },
   })
-  needs_assets = needs_assets or assets
-  return block
 end
 
 --- A multicode block inside another one loses chunks (the outer block keeps
@@ -167,11 +164,8 @@ local function nested(div)
   return nil
 end
 
-local function finish(doc)
+local function finish()
   support.finish("multicode")
-  if needs_assets then
-    return tabset.add_assets(doc)
-  end
   return nil
 end
 

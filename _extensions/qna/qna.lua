@@ -31,8 +31,8 @@ Div attributes override the metadata for one block:
 `show="answer"` for every format, or a format key for one format
 (`::: {.qna ipynb="both"}`); the format key wins over `show`.
 
-`both` gives a Question/Answer tabset in HTML and, elsewhere, the question
-then the answer under their headings; `question` or `answer` keeps that part
+`both` gives a Question/Answer tabset under Quarto and, elsewhere (plain
+pandoc), the question then the answer under their headings; `question` or `answer` keeps that part
 with its heading. Each malformed block is reported as
 `<file>:<line>: [qna] ...` and the render stops once at the end.
 
@@ -63,7 +63,6 @@ local targets
 local format_key
 local file
 local count = 0
-local needs_assets = false
 
 --- A target choice, checked: `fail` inside a div (its guard reports it),
 --- `stop` for the metadata (read before any div, outside a guard).
@@ -172,29 +171,23 @@ local function qna(div)
   elseif show == "answer" then
     return with_checks(with_heading(answer), check)
   end
-  if quarto or tabset.is_html() then
-    local block, assets = tabset.render({
+  if quarto then
+    return tabset.render({
       { key = "question", title = question.header.content, content = question.content },
       { key = "answer", title = answer.header.content, content = answer.content },
     }, {
-      id = div.identifier ~= "" and div.identifier or ("qna-" .. count),
       level = level,
       active = "question",
       classes = { "qna" },
     })
-    needs_assets = needs_assets or assets
-    return block
   end
   local blocks = with_heading(question)
   blocks:extend(with_heading(answer))
   return with_checks(blocks, check)
 end
 
-local function finish(doc)
+local function finish()
   support.finish("qna")
-  if needs_assets then
-    return tabset.add_assets(doc)
-  end
   return nil
 end
 
