@@ -136,8 +136,9 @@ def unexecuted(session: Path, lang: str, root: Path = ROOT, variant: str = "") -
     if errors:
         raise BuildError.of(errors)
     if _waits(job):  # the student's checks: keys from the stored answers notebook
-        answers = output_path(session, lang, root, ANSWERS)
-        nb = _with_keys(job, nb, recorded_inputs(answers) and json.loads(answers.read_text()))
+        path = output_path(session, lang, root, ANSWERS)
+        answers = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        nb = _with_keys(job, nb, answers)
     return nb
 
 

@@ -31,6 +31,7 @@ from .source.exercises import Exercise
 TAG = "exercise-check"
 RECORD_ID = "checks-recorded"  # the hidden cell of an answers notebook
 RECORD_TAG = estimates.CHECKS  # its tag, and the key of what it printed in the metadata
+CELL_TAG = "exercise"  # the answer and check cells: the notebook's own, not a page's chunks
 
 
 def fill(nb: dict, source: Source, lang: str, answers: bool, recorded: dict | None) -> dict:
@@ -47,12 +48,11 @@ def fill(nb: dict, source: Source, lang: str, answers: bool, recorded: dict | No
             continue
         exercise = by_id[cell["id"]]
         if not answers:
-            cells.append(_cell(f"{exercise.id}-answer", scaffold(exercise, lang)))
-        cells.append(_cell(f"{exercise.id}-check", check_code(exercise, lang, answers, recorded)))
+            cells.append(_cell(f"{exercise.id}-answer", scaffold(exercise, lang), CELL_TAG))
+        code = check_code(exercise, lang, answers, recorded)
+        cells.append(_cell(f"{exercise.id}-check", code, CELL_TAG))
     if answers and source.exercises:
-        record = _cell(RECORD_ID, LANGUAGES[lang].record)
-        record["metadata"] = {"tags": [RECORD_TAG]}
-        cells.append(record)
+        cells.append(_cell(RECORD_ID, LANGUAGES[lang].record, RECORD_TAG))
     return {**nb, "cells": cells}
 
 
@@ -133,13 +133,13 @@ def _r(value: object) -> str:
     return repr(value)
 
 
-def _cell(cell_id: str, code: str) -> dict:
+def _cell(cell_id: str, code: str, tag: str) -> dict:
     lines = code.split("\n")
     return {
         "cell_type": "code",
         "execution_count": None,
         "id": cell_id,
-        "metadata": {},
+        "metadata": {"tags": [tag]},
         "outputs": [],
         "source": [line + "\n" for line in lines[:-1]] + [lines[-1]],
     }

@@ -23,7 +23,8 @@ def options(share: Path, kinds: tuple[str, ...] = ("document", "cell")) -> dict[
     found: dict[str, object] = {}
     folder = share / "schema"
     for path in sorted(p for kind in kinds for p in folder.glob(f"{kind}-*.yml")):
-        for entry in load_yaml(path.read_text(encoding="utf-8")) or []:
+        entries = load_yaml(path.read_text(encoding="utf-8"))
+        for entry in entries if isinstance(entries, list) else []:
             if isinstance(entry, dict) and "name" in entry:
                 found[entry["name"]] = entry.get("schema")
                 if entry.get("alias"):

@@ -32,6 +32,7 @@ import json
 import math
 import sys
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 KINDS = ("number", "numbers", "table", "model", "plot", "choice", "logical")
 KEY_LENGTH = 10  # hex digits of each hashed value
@@ -159,7 +160,7 @@ class _WrongForm(ValueError):
     pass
 
 
-def _number(value: object, spec: Mapping) -> float:
+def _number(value: Any, spec: Mapping) -> float:
     if isinstance(value, bool) or str(getattr(value, "dtype", "")) == "bool":
         raise _WrongForm("it is True or False")
     if isinstance(value, (str, bytes)):
@@ -178,7 +179,7 @@ def _number(value: object, spec: Mapping) -> float:
     return number
 
 
-def _numbers(value: object, spec: Mapping) -> list[float]:
+def _numbers(value: Any, spec: Mapping) -> list[float]:
     import numpy as np
 
     if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
@@ -192,7 +193,7 @@ def _numbers(value: object, spec: Mapping) -> list[float]:
     return [float(x) for x in array]
 
 
-def _table(value: object, spec: Mapping) -> dict:
+def _table(value: Any, spec: Mapping) -> dict:
     if not (hasattr(value, "columns") and hasattr(value, "shape")):
         raise _WrongForm(f"it is {_what(value)}")
     columns = [str(c) for c in value.columns]
@@ -207,7 +208,7 @@ def _table(value: object, spec: Mapping) -> dict:
     return data
 
 
-def _model(value: object, spec: Mapping) -> dict:
+def _model(value: Any, spec: Mapping) -> dict:
     params = getattr(value, "fe_params", None)  # statsmodels MixedLM: the fixed effects
     if params is None:
         params = getattr(value, "params", None)
@@ -219,7 +220,7 @@ def _model(value: object, spec: Mapping) -> dict:
     return {str(t): float(params[t]) for t in spec["model"]}
 
 
-def _plot(value: object, spec: Mapping) -> bool:
+def _plot(value: Any, spec: Mapping) -> bool:
     figure = getattr(value, "figure", None)
     names = {type(x).__name__ for x in (value, figure) if x is not None}
     if not (names & {"Figure", "Axes", "FacetGrid", "JointGrid", "PairGrid"}) and not (
@@ -229,7 +230,7 @@ def _plot(value: object, spec: Mapping) -> bool:
     return True
 
 
-def _choice(value: object, spec: Mapping) -> str:
+def _choice(value: Any, spec: Mapping) -> str:
     if not isinstance(value, str):
         raise _WrongForm(f"it is {_what(value)}, not a word")
     word = value.strip().lower()
@@ -238,7 +239,7 @@ def _choice(value: object, spec: Mapping) -> str:
     return word
 
 
-def _logical(value: object, spec: Mapping) -> bool:
+def _logical(value: Any, spec: Mapping) -> bool:
     if not (isinstance(value, bool) or type(value).__name__ == "bool_"):
         raise _WrongForm(f"it is {_what(value)}")
     return bool(value)
@@ -269,22 +270,22 @@ def _within(spec: Mapping) -> str:
 # Keys ----------------------------------------------------------------------------------
 
 
-def items(spec: Mapping, data: object) -> list[tuple[str, str | float, float | None]]:
+def items(spec: Mapping, data: Any) -> list[tuple[str, Any, float | None]]:
     """List the compared values of a measured answer: (label, value, tolerance or None)."""
     kind = kind_of(spec)
     if kind == "number":
-        return [("", float(data), float(spec["number"]))]  # type: ignore[arg-type]
+        return [("", float(data), float(spec["number"]))]
     if kind == "numbers":
-        return [(str(i), v, float(spec["numbers"])) for i, v in enumerate(data)]  # type: ignore[arg-type]
+        return [(str(i), v, float(spec["numbers"])) for i, v in enumerate(data)]
     if kind == "table":
-        values = data["values"]  # type: ignore[index]
+        values = data["values"]
         return [
             (f"{column}:{i}", v, float(tol))
             for column, tol in sorted((spec.get("values") or {}).items())
             for i, v in enumerate(values[column])
         ]
     if kind == "model":
-        return [(term, data[term], float(tol)) for term, tol in sorted(spec["model"].items())]  # type: ignore[index]
+        return [(term, data[term], float(tol)) for term, tol in sorted(spec["model"].items())]
     if kind == "plot":
         return []
     if kind == "choice":
@@ -304,12 +305,12 @@ def digest(name: str, label: str, text: str) -> str:
     return hashlib.sha256(f"{name}|{label}|{text}".encode()).hexdigest()[:KEY_LENGTH]
 
 
-def key(name: str, spec: Mapping, data: object) -> str:
+def key(name: str, spec: Mapping, data: Any) -> str:
     """Return a worked answer's key: its compared values hashed, in order, joined by dots."""
     return ".".join(digest(name, label, token(v, tol)) for label, v, tol in items(spec, data))
 
 
-def mismatches(name: str, spec: Mapping, data: object, key: str) -> str | None:
+def mismatches(name: str, spec: Mapping, data: Any, key: str) -> str | None:
     """Say which compared values differ from the key's ("" when none; None: another shape).
 
     A number passes when its rounded value, or the one next to it, hashes as the

@@ -6,8 +6,9 @@ And what students install has wheels on the Pythons the setup page promises.
 import re
 from importlib import metadata
 
-from coursebuild import pins, preamble
+from coursebuild import pins
 from coursebuild.config import ROOT
+from coursebuild.languages import LANGUAGES
 
 
 def test_every_python_import_is_pinned_in_requirements():
@@ -69,7 +70,7 @@ def promised_pythons() -> list[str]:
 
 
 def test_notebooks_and_setup_page_promise_the_same_pythons():
-    first_cell = preamble.NEEDS["python"]
+    first_cell = LANGUAGES["python"].needs
     assert (
         PROMISE.findall(first_cell)
         == PROMISE.findall((ROOT / "setup.qmd").read_text(encoding="utf-8"))[:1]
