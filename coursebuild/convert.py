@@ -51,17 +51,14 @@ def to_ipynb(
         qna.setdefault("targets", {})["ipynb"] = "both"
     with tempfile.TemporaryDirectory(prefix="coursebuild-") as tmp:
         problems_file = Path(tmp) / "problems.jsonl"
-        meta.update(
-            {
-                "multicode-keep": lang,
-                "source-file": shown,
-                "collect-problems": True,
-                "problems-file": str(problems_file),
-            }
-        )
+        meta["collect-problems"] = True
         meta_file = Path(tmp) / "metadata.yml"
         meta_file.write_text(yaml.safe_dump(meta), encoding="utf-8")
         cmd = [pandoc_path(), "--from=markdown", "--to=ipynb", f"--metadata-file={meta_file}"]
+        # Names and paths on the command line: a metadata file's strings are read as
+        # markdown, where "_x_" in a temporary folder's name would become emphasis.
+        cmd += [f"--metadata=multicode-keep:{lang}", f"--metadata=source-file:{shown}"]
+        cmd += [f"--metadata=problems-file:{problems_file}"]
         # Images are found beside the session, as Quarto finds them.
         cmd += [f"--resource-path={source.path.parent.resolve()}{os.pathsep}."]
         cmd += [f"--lua-filter={course.root / f}" for f in course.config.filters]

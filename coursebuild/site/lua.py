@@ -85,9 +85,7 @@ def lua_step(
     source.write_text(markdown, encoding="utf-8")
     problems_file = tmp / "problems.jsonl"
     meta_file = tmp / "meta.json"
-    meta_file.write_text(
-        json.dumps({**meta, "problems-file": str(problems_file)}, default=str), encoding="utf-8"
-    )
+    meta_file.write_text(json.dumps(meta, default=str), encoding="utf-8")
     dependency_file = tmp / "dependencies.json"
     dependency_file.write_text("", encoding="utf-8")
     params = filter_params(course, qmd, share, engine, tmp)
@@ -107,6 +105,8 @@ def lua_step(
         f"--data-dir={share / 'pandoc' / 'datadir'}",
         f"--lua-filter={share / 'filters' / 'main.lua'}",
         f"--metadata-file={meta_file}",
+        # a path on the command line: a metadata file's strings are read as markdown
+        f"--metadata=problems-file:{problems_file}",
         "--section-divs",
         "--standalone",
         *toc,
