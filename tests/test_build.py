@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -521,3 +522,17 @@ def test_the_recorded_hash_is_read_from_the_end_as_it_is_stored(tmp_path):
     assert build.recorded_inputs(odd) == "a" * 40
     odd.write_text("{}")
     assert build.recorded_inputs(odd) is None
+
+
+def test_problems_reach_the_build_whatever_the_temporary_folder_is_called(tmp_path, monkeypatch):
+    """A folder like /tmp/_x_/ is emphasis in markdown metadata: the path must arrive whole."""
+    root = make_project(tmp_path, {"m": bad("multicode-missing-language")})
+    odd = tmp_path / "_odd_" / "_names_"
+    odd.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(odd))
+    with pytest.raises(BuildError) as raised:
+        build.unexecuted(root / "sessions" / "m.qmd", "python", root)
+    assert [str(p) for p in raised.value.problems] == [
+        'sessions/m.qmd:5: [multicode] no tab for language "r", '
+        "expected one tab per declared language: python (Python), r (R)"
+    ]
