@@ -19,7 +19,11 @@ matplotlib.use("Agg")
         for m in (
             "columns",
             "dictionary",
-            "mixed",
+            "mixed.effects",
+            "mixed.gains",
+            "mixed.intervals",
+            "mixed.lrt",
+            "mixed.variance",
             "plots",
             "registry",
             "regression",

@@ -11,6 +11,8 @@ import statsmodels.formula.api as smf
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from helpers import data, mixed
+from helpers.mixed import effects as mixed_effects
+from helpers.mixed import intervals as mixed_intervals
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
@@ -140,16 +142,16 @@ def test_random_effects_crossed_and_nested(crossed: tuple) -> None:
 
 
 def test_parse_vc_labels() -> None:
-    assert mixed._parse_vc("la[C(LANAME)[Bristol, City of]]", ["la"]) == (
+    assert mixed_effects._parse_vc("la[C(LANAME)[Bristol, City of]]", ["la"]) == (
         "la",
         "LANAME",
         "Bristol, City of",
         None,
     )
-    assert mixed._parse_vc("r[region[T.London]]", ["r"]) == ("r", "region", "London", None)
+    assert mixed_effects._parse_vc("r[region[T.London]]", ["r"]) == ("r", "region", "London", None)
     # the session names a component like lme4's group: keys with a colon
     label = "LANAME:gor_name[C(region_la)[London:Camden]]"
-    assert mixed._parse_vc(label, ["gor_name", "LANAME:gor_name"]) == (
+    assert mixed_effects._parse_vc(label, ["gor_name", "LANAME:gor_name"]) == (
         "LANAME:gor_name",
         "region_la",
         "London:Camden",
@@ -157,14 +159,14 @@ def test_parse_vc_labels() -> None:
     )
     # a random slope written as a variance component, "0 + C(g):x"
     label = "OFSTEDRATING fsm_c[C(OFSTEDRATING)[Good]:fsm_c]"
-    assert mixed._parse_vc(label, ["OFSTEDRATING", "OFSTEDRATING fsm_c"]) == (
+    assert mixed_effects._parse_vc(label, ["OFSTEDRATING", "OFSTEDRATING fsm_c"]) == (
         "OFSTEDRATING fsm_c",
         "OFSTEDRATING",
         "Good",
         "fsm_c",
     )
     with pytest.raises(ValueError, match="Cannot read the random-effect label"):
-        mixed._parse_vc("r[C(a):C(b)]", ["r"])
+        mixed_effects._parse_vc("r[C(a):C(b)]", ["r"])
 
 
 # --------------------------------------------------------------------------- predictions
@@ -384,10 +386,10 @@ def test_closed_form_deviance_matches_statsmodels(reml):
     df = simulate_one(groups=40, size=7)
     df["x"] = np.random.default_rng(3).normal(size=len(df))
     fit = smf.mixedlm("y ~ x", df, groups="g").fit(reml=reml, method="powell", ftol=1e-12)
-    parts = mixed._one_factor_parts(
+    parts = mixed_intervals._one_factor_parts(
         df["y"].to_numpy(), np.column_stack([np.ones(len(df)), df["x"]]), df["g"].to_numpy()
     )
-    got = mixed._deviance(parts, float(fit.cov_re.iloc[0, 0]), fit.scale, reml=reml)
+    got = mixed_intervals._deviance(parts, float(fit.cov_re.iloc[0, 0]), fit.scale, reml=reml)
     assert got == pytest.approx(-2 * fit.llf, rel=1e-10)
 
 

@@ -13,6 +13,7 @@ from helpers import data, registry
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "helpers" / "R" / "schools.R"
+MIXED = REPO / "helpers" / "R" / "mixed.R"  # reml_lrt(), verdict(), icc_profile(), ...
 
 R_EXPORT = """
 source("{script}")
@@ -114,7 +115,7 @@ def test_r_tests_words_and_intervals_match_python(rscript: str, tmp_path: Path) 
     csv = tmp_path / "sim.csv"
     frame.to_csv(csv, index=False)
     code = f"""
-source("{SCRIPT}")
+source("{MIXED}")
 suppressPackageStartupMessages(library(lme4))
 d <- read.csv("{csv}")
 a <- reml_lrt(100, 96, 1, TRUE); b <- reml_lrt(100, 94, 2, TRUE); c <- reml_lrt(100, 96, 1, FALSE)
