@@ -3,7 +3,8 @@
 One module per concern, as pooch does: ``registry`` (data files, cache, fetch),
 ``columns`` (column checks), ``transforms`` (Gorard index, logs), ``tables`` (the
 schools tables), ``dictionary`` (column meanings), ``mixed``, ``regression``,
-``plots``, ``session`` (a notebook's start-up) and ``fitting``; ``data`` re-exports
+``plots``, ``precision`` (numbers at the precision a fit determines), ``session`` (a
+notebook's start-up) and ``fitting``; ``data`` re-exports
 the first five for older code.
 
 Import the modules you need (``from helpers import tables, mixed``). Importing the
@@ -29,6 +30,7 @@ MODULES = (
     "fitting",
     "mixed",
     "plots",
+    "precision",
     "registry",
     "regression",
     "session",

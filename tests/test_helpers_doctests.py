@@ -24,6 +24,8 @@ matplotlib.use("Agg")
             "mixed.intervals",
             "mixed.lrt",
             "mixed.variance",
+            "fitting",
+            "precision",
             "plots",
             "registry",
             "regression",

@@ -13,7 +13,7 @@ import icc`` works whichever module holds ``icc``:
 - :mod:`helpers.mixed.variance`: :func:`variance_components`, :func:`icc`,
   :func:`r2_nakagawa`;
 - :mod:`helpers.mixed.effects`: :func:`random_effects`, :func:`predictions`,
-  :func:`fixed_effects_se`;
+  :func:`fitted_values`, :func:`fixed_effects_se`;
 - :mod:`helpers.mixed.gains`: :func:`required_change`, :func:`gain_table`;
 - :mod:`helpers.mixed.lrt`: :func:`reml_lrt`, :func:`verdict`, :func:`kept_structure`;
 - :mod:`helpers.mixed.intervals`: :func:`profile_intervals`.
@@ -25,7 +25,7 @@ groups, e.g. 5 Ofsted ratings: 0.3% off lme4's variance). Fit with
 
 from __future__ import annotations
 
-from helpers.mixed.effects import fixed_effects_se, predictions, random_effects
+from helpers.mixed.effects import fitted_values, fixed_effects_se, predictions, random_effects
 from helpers.mixed.gains import gain_table, required_change
 from helpers.mixed.intervals import profile_intervals
 from helpers.mixed.lrt import LikelihoodRatio, kept_structure, reml_lrt, verdict
@@ -33,6 +33,7 @@ from helpers.mixed.variance import icc, r2_nakagawa, variance_components
 
 __all__ = [
     "LikelihoodRatio",
+    "fitted_values",
     "fixed_effects_se",
     "gain_table",
     "icc",

@@ -65,7 +65,7 @@ def _terms(model: Any) -> list[_Term]:
         for k, (name, var) in enumerate(zip(vc_names, np.atleast_1d(sm.vcomp), strict=True)):
             # an indicator design (0/1 columns) is a random intercept; anything else a slope
             mats = sm.model.exog_vc.mats[k]
-            indicator = all(np.isin(np.asarray(m), (0.0, 1.0)).all() for m in mats)
+            indicator = all(np.isin(_dense(m), (0.0, 1.0)).all() for m in mats)
             terms.append(_Term(name, float(var), indicator))
         terms.append(_Term(RESIDUAL, float(sm.scale), True))
         return terms
@@ -78,6 +78,28 @@ def _terms(model: Any) -> list[_Term]:
         )
         for group, row in table.iterrows()
     ]
+
+
+def _dense(matrix: Any) -> np.ndarray:
+    """Return a design block as a dense array (``use_sparse=True`` keeps them sparse)."""
+    return matrix.toarray() if hasattr(matrix, "toarray") else np.asarray(matrix)
+
+
+def _group_design(sm: MixedLMResults, group_ix: int) -> tuple[Any, np.ndarray]:
+    """One group's random-effects design A and the covariance G of its random effects.
+
+    A holds the ``re_formula`` columns, then each variance component's columns (sparse
+    when the model was made with ``use_sparse=True``); G is block-diagonal: ``cov_re``,
+    then each component's variance repeated over its columns. So the group's rows have
+    covariance ``scale * I + A G A'``.
+    """
+    design = sm.model._aex_r[group_ix]
+    vc_var = sm.model._expand_vcomp(np.atleast_1d(sm.vcomp), group_ix)
+    k = sm.model.k_re
+    cov = np.zeros((k + len(vc_var), k + len(vc_var)))
+    cov[:k, :k] = np.asarray(sm.cov_re)
+    cov[k:, k:] = np.diag(vc_var)
+    return design, cov
 
 
 def _sm_has_intercept(sm: MixedLMResults) -> bool:

@@ -14,6 +14,8 @@ from statsmodels.regression.mixed_linear_model import MixedLMResults
 from helpers.columns import require_columns
 from helpers.mixed.adapter import (
     _check_model,
+    _dense,
+    _group_design,
     _r_call,
     _residual_variance,
     _sm_has_intercept,
@@ -49,6 +51,21 @@ def _parse_vc(label: str, vc_names: Sequence[str]) -> tuple[str, str, str, str |
     )
 
 
+def _conditional_covariance(sm: MixedLMResults, group_ix: int) -> np.ndarray:
+    """Covariance of one group's random effects given the data (statsmodels fits).
+
+    With A the group's random-effects design, G their covariance, s the residual variance
+    and M = A'A: Cov(u | y) = G - G A' V^-1 A G with V = s I + A G A', and
+    A' V^-1 A = (s I + M G)^-1 M, so Cov(u | y) = G - G (s I + M G)^-1 M G: matrices of
+    the size of G only, no inverse of G (a variance may be 0). statsmodels'
+    ``random_effects_cov`` computes the same but cannot take ``use_sparse=True`` designs.
+    """
+    design, cov = _group_design(sm, group_ix)
+    cross = _dense(design.T @ design)
+    inner = sm.scale * np.eye(len(cov)) + cross @ cov
+    return cov - cov @ np.linalg.solve(inner, cross @ cov)
+
+
 def _sm_effects(sm: MixedLMResults) -> pd.DataFrame:
     """Tidy random effects of a statsmodels fit, with the data columns needed to map them."""
     re_names = list(sm.model.data.exog_re_names)
@@ -56,9 +73,9 @@ def _sm_effects(sm: MixedLMResults) -> pd.DataFrame:
     vc_names = list(sm.model.exog_vc.names) if sm.model.k_vc else []
     constant_group = sm.model.n_groups == 1
     rows = []
-    for glabel, effects in sm.random_effects.items():
-        cond = sm.random_effects_cov[glabel]
-        cond_var = pd.Series(np.diag(np.asarray(cond)), index=effects.index)
+    for group_ix, (glabel, effects) in enumerate(sm.random_effects.items()):
+        cond = _conditional_covariance(sm, group_ix)
+        cond_var = pd.Series(np.diag(cond), index=effects.index)
         for label, value in effects.items():
             se = math.sqrt(max(float(cond_var[label]), 0.0))
             if label in re_names:
@@ -237,6 +254,45 @@ def predictions(model: Any, data: pd.DataFrame, *, log_outcome: bool = True) -> 
     return pd.DataFrame(out, index=data.index)
 
 
+def fitted_values(model: Any) -> pd.Series:
+    """Fitted values with every group effect, on the model's scale, for the rows it was fitted to.
+
+    X b plus each row's random effects (and slopes times their predictor): statsmodels'
+    ``fittedvalues``, which fails for a model made with ``use_sparse=True``; lme4's
+    ``fitted()`` for pymer4.
+
+    Parameters
+    ----------
+    model : MixedLMResults or pymer4.models.Lmer
+        A fitted model.
+
+    Returns
+    -------
+    pandas.Series
+        One value per row of the model's data, in its order (statsmodels: its index).
+
+    Examples
+    --------
+    >>> import statsmodels.formula.api as smf
+    >>> df = pd.DataFrame({"y": [1.0, 1.2, 2.0, 2.3, 3.1, 2.9], "g": list("aabbcc")})
+    >>> fit = smf.mixedlm("y ~ 1", df, groups="g").fit(method="powell")
+    >>> bool(np.allclose(fitted_values(fit), fit.fittedvalues))
+    True
+    """
+    if _check_model(model) == "pymer4":
+        fitted = _r_call("function(m) data.frame(f = stats::fitted(m))", model.model_obj)
+        return pd.Series(fitted["f"].to_numpy(dtype=float))
+    sm = _statsmodels(model)
+    assert sm is not None  # not pymer4, so _check_model found statsmodels
+    out = np.asarray(sm.model.exog) @ np.asarray(sm.fe_params)
+    effects = sm.random_effects
+    for group_ix, label in enumerate(sm.model.group_labels):
+        design, _ = _group_design(sm, group_ix)
+        rows = sm.model.row_indices[label]
+        out[rows] += np.asarray(design @ effects[label].to_numpy()).ravel()
+    return pd.Series(out, index=sm.model.data.row_labels)
+
+
 def fixed_effects_se(model: Any) -> pd.Series:
     """Fixed-effect standard errors with the variances held at their estimates, as lme4.
 
@@ -244,8 +300,9 @@ def fixed_effects_se(model: Any) -> pd.Series:
     on its own. statsmodels' ``bse_fe`` (and its summary) take the fixed-effect part of the
     inverse of the *whole* observed information, variance parameters included, which
     differs when the fixed effects and the variances are correlated in it (by about 3%
-    for a slope whose random slope rests on five groups). This returns lme4's version
-    from statsmodels' own Hessian, so the two programs can be compared.
+    for a slope whose random slope rests on five groups). This returns lme4's version, so
+    the two programs can be compared, in closed form: per group, with A, G and s as in
+    :func:`_conditional_covariance`, V^-1 = (I - A G (s I + A'A G)^-1 A') / s.
 
     Parameters
     ----------
@@ -270,8 +327,13 @@ def fixed_effects_se(model: Any) -> pd.Series:
         return model.coefs["SE"].astype(float)
     sm = _statsmodels(model)
     assert sm is not None  # not pymer4, so _check_model found statsmodels
-    hessian = sm.model.hessian(sm.params_object)
-    hessian = hessian[0] if isinstance(hessian, tuple) else hessian
     k = sm.model.k_fe
-    cov = np.linalg.inv(-np.asarray(hessian)[:k, :k])
-    return pd.Series(np.sqrt(np.diag(cov)), index=sm.model.exog_names[:k])
+    information = np.zeros((k, k))  # X' V^-1 X, summed over the groups
+    for group_ix in range(sm.model.n_groups):
+        x = np.asarray(sm.model.exog_li[group_ix])
+        design, cov = _group_design(sm, group_ix)
+        ax = _dense(design.T @ x)
+        inner = sm.scale * np.eye(len(cov)) + _dense(design.T @ design) @ cov
+        information += (x.T @ x - ax.T @ cov @ np.linalg.solve(inner, ax)) / sm.scale
+    cov_fe = np.linalg.inv(information)
+    return pd.Series(np.sqrt(np.diag(cov_fe)), index=sm.model.exog_names[:k])

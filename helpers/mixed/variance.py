@@ -12,6 +12,7 @@ from helpers.mixed.adapter import (
     RESIDUAL,
     _check_intercepts_only,
     _check_model,
+    _dense,
     _r_call,
     _residual_variance,
     _sm_has_intercept,
@@ -127,7 +128,7 @@ def _random_variance(model: Any) -> float:
         total = float(np.asarray(sm.cov_re).sum()) if sm.model.k_re else 0.0
         if sm.model.k_vc:
             for k, var in enumerate(np.atleast_1d(sm.vcomp)):
-                norm = sum(float(np.square(np.asarray(m)).sum()) for m in sm.model.exog_vc.mats[k])
+                norm = sum(float(np.square(_dense(m)).sum()) for m in sm.model.exog_vc.mats[k])
                 total += float(var) * norm / n
         return total
     out = _r_call(
