@@ -23,7 +23,8 @@ from .config import ROOT
 from .problems import BuildError
 
 R_PACKAGE = "qmhelpers"
-R_FILES = ("schools.R", "session.R", "regression.R", "checks.R")  # helpers/R/ -> the package's R/
+# helpers/R/ -> the package's R/
+R_FILES = ("schools.R", "mixed.R", "precision.R", "session.R", "regression.R", "checks.R")
 R_DATA = ("schools.json", "registry.txt")  # helpers/ -> the package's inst/extdata/
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build", "dist")
 

@@ -3,9 +3,9 @@
 One module per concern, as pooch does: ``registry`` (data files, cache, fetch),
 ``columns`` (column checks), ``transforms`` (Gorard index, logs), ``tables`` (the
 schools tables), ``dictionary`` (column meanings), ``mixed``, ``regression``,
-``plots``, ``session`` (a notebook's start-up), ``fitting`` and ``checks`` (the
-exercises' self-checks); ``data`` re-exports
-the first five for older code.
+``plots``, ``precision`` (numbers at the precision a fit determines), ``session`` (a
+notebook's start-up), ``fitting`` and ``checks`` (the exercises' self-checks); ``data``
+re-exports the first five for older code.
 
 Import the modules you need (``from helpers import tables, mixed``). Importing the
 package itself reads no file and loads no library: the modules load on first use, so a
@@ -31,6 +31,7 @@ MODULES = (
     "fitting",
     "mixed",
     "plots",
+    "precision",
     "registry",
     "regression",
     "session",

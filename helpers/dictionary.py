@@ -25,6 +25,10 @@ _DERIVED = {
 }
 
 
+# Columns the helpers compute themselves (described without reading the DfE's files)
+_MADE_HERE = ("gorard_segregation", "region_la")
+
+
 @cache
 def _dictionary() -> dict[str, list[str]]:
     entries: dict[str, list[str]] = {}
@@ -78,9 +82,11 @@ def describe(column: str) -> str:
     >>> print(describe("PERCTOT"))  # doctest: +ELLIPSIS
     PERCTOT: Percentage of overall absence (authorised and unauthorised) ... (abs_meta.csv)
     """
-    entries = _dictionary()
     prefix = ""
     key = re.sub(r"\.[xy]$", "", column)
+    if key in _MADE_HERE:  # columns the helpers make: the DfE's files cannot describe them
+        return f"{column}: {_DERIVED[key]} (derived in helpers)"
+    entries = _dictionary()
     if key.startswith("log_") and key not in entries:
         prefix, key = "natural log of ", key[4:]
     if key not in entries:

@@ -1,13 +1,17 @@
 """Fit the sessions' models: statsmodels always, lme4 (through pymer4) when R is there.
 
 Python students need no R: statsmodels fits every linear mixed model of the course.
-The pymer4 fits are cross-checks with R's lme4. They run when rpy2, pymer4 and R's
-lme4, lmerTest and emmeans can be loaded; otherwise `fit_lme4` prints one line saying
-how to enable them and returns ``(None, [])``, and the session skips what uses them.
+The pymer4 fits are cross-checks with R's lme4, switched on by a notebook's
+``lme4_check`` parameter (``fit_lme4(..., enabled=lme4_check)``): off, nothing of R is
+loaded (loading rpy2, pymer4 and lme4 takes longer than all of a session's statsmodels
+fits). They run when rpy2, pymer4 and R's lme4, lmerTest and emmeans can be loaded;
+otherwise `fit_lme4` prints one line saying how to enable them and returns
+``(None, [])``, and the session skips what uses them.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
 from functools import cache
 from typing import Any
@@ -70,17 +74,41 @@ def lme4_available() -> bool:
     return lme4_or_none() is not None
 
 
-def fit_lme4(formula: str, data: Any, control: str = "") -> tuple[Any, list[str]]:
-    """REML fit with R's lme4 through pymer4, or ``(None, [])`` with a hint when R is absent.
+def _formula_columns(formula: str, data: Any) -> list[str]:
+    """Columns of `data` that `formula` names, as whole words (``x`` is not in ``log_x``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame(columns=["y", "x", "log_x", "g", "other"])
+    >>> _formula_columns("y ~ log_x + (1 | g)", frame)
+    ['y', 'log_x', 'g']
+    """
+    return [
+        column
+        for column in data.columns
+        if re.search(rf"(?<![\w.]){re.escape(str(column))}(?![\w.])", formula)
+    ]
+
+
+def fit_lme4(
+    formula: str, data: Any, control: str = "", *, enabled: bool = True
+) -> tuple[Any, list[str]]:
+    """REML fit with R's lme4 through pymer4, or ``(None, [])`` when off or R is absent.
 
     Parameters
     ----------
     formula : str
         lme4 formula, e.g. ``"y ~ x + (1 | group)"``.
     data : pandas.DataFrame
-        The rows to fit (categorical columns become R factors with the same levels).
+        The rows to fit (categorical columns become R factors with the same levels). Only
+        the columns the formula names are handed to R: copying a wide frame into R for
+        each fit costs more than the fit.
     control : str
         Arguments for lme4's ``lmerControl()``, as R code (e.g. tighter tolerances).
+    enabled : bool
+        False: return ``(None, [])`` at once, silently, loading nothing (the notebook's
+        ``lme4_check`` parameter is off).
 
     Returns
     -------
@@ -89,11 +117,13 @@ def fit_lme4(formula: str, data: Any, control: str = "") -> tuple[Any, list[str]
         cannot be used from Python, None and an empty list, after printing one line that
         says how to enable it.
     """
+    if not enabled:
+        return None, []
     lmer, reason = _lme4()
     if lmer is None:
         print(f"lme4 cross-check skipped ({reason}). To run it: {ENABLE_LME4}.")
         return None, []
-    model = lmer(formula, data=data)
+    model = lmer(formula, data=data[_formula_columns(formula, data)])
     with warnings.catch_warnings():
         # pymer4 0.8.2 uses a pandas method that pandas 2.2 deprecates (not about the model)
         warnings.simplefilter("ignore", FutureWarning)

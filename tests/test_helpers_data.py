@@ -272,6 +272,27 @@ def test_describe_sources(course_data: Path) -> None:
     assert "Gorard" in dictionary.describe("gorard_segregation")
 
 
+def test_describe_a_column_the_helpers_make_reads_no_file(monkeypatch) -> None:
+    """gorard_segregation and region_la are described without the DfE's dictionaries."""
+    asked = []
+
+    def no_files(name: str):
+        asked.append(name)
+        raise FileNotFoundError(name)
+
+    monkeypatch.setattr(dictionary, "fetch", no_files)
+    dictionary._dictionary.cache_clear()
+    try:
+        assert "Gorard" in dictionary.describe("gorard_segregation")
+        assert dictionary.describe("region_la").startswith("region_la: Local authority")
+        assert asked == []
+        with pytest.raises(FileNotFoundError):  # a DfE column needs the files
+            dictionary.describe("PERCTOT")
+        assert asked == ["census_meta.csv"]
+    finally:
+        dictionary._dictionary.cache_clear()
+
+
 def test_describe_unknown_lists_close_matches(course_data: Path) -> None:
     with pytest.raises(KeyError, match=r"No dictionary entry for 'ATT8SCOR'.*'ATT8SCR'"):
         dictionary.describe("ATT8SCOR")

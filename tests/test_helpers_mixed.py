@@ -11,6 +11,8 @@ import statsmodels.formula.api as smf
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from helpers import data, mixed
+from helpers.mixed import effects as mixed_effects
+from helpers.mixed import intervals as mixed_intervals
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
@@ -140,16 +142,16 @@ def test_random_effects_crossed_and_nested(crossed: tuple) -> None:
 
 
 def test_parse_vc_labels() -> None:
-    assert mixed._parse_vc("la[C(LANAME)[Bristol, City of]]", ["la"]) == (
+    assert mixed_effects._parse_vc("la[C(LANAME)[Bristol, City of]]", ["la"]) == (
         "la",
         "LANAME",
         "Bristol, City of",
         None,
     )
-    assert mixed._parse_vc("r[region[T.London]]", ["r"]) == ("r", "region", "London", None)
+    assert mixed_effects._parse_vc("r[region[T.London]]", ["r"]) == ("r", "region", "London", None)
     # the session names a component like lme4's group: keys with a colon
     label = "LANAME:gor_name[C(region_la)[London:Camden]]"
-    assert mixed._parse_vc(label, ["gor_name", "LANAME:gor_name"]) == (
+    assert mixed_effects._parse_vc(label, ["gor_name", "LANAME:gor_name"]) == (
         "LANAME:gor_name",
         "region_la",
         "London:Camden",
@@ -157,14 +159,14 @@ def test_parse_vc_labels() -> None:
     )
     # a random slope written as a variance component, "0 + C(g):x"
     label = "OFSTEDRATING fsm_c[C(OFSTEDRATING)[Good]:fsm_c]"
-    assert mixed._parse_vc(label, ["OFSTEDRATING", "OFSTEDRATING fsm_c"]) == (
+    assert mixed_effects._parse_vc(label, ["OFSTEDRATING", "OFSTEDRATING fsm_c"]) == (
         "OFSTEDRATING fsm_c",
         "OFSTEDRATING",
         "Good",
         "fsm_c",
     )
     with pytest.raises(ValueError, match="Cannot read the random-effect label"):
-        mixed._parse_vc("r[C(a):C(b)]", ["r"])
+        mixed_effects._parse_vc("r[C(a):C(b)]", ["r"])
 
 
 # --------------------------------------------------------------------------- predictions
@@ -384,10 +386,10 @@ def test_closed_form_deviance_matches_statsmodels(reml):
     df = simulate_one(groups=40, size=7)
     df["x"] = np.random.default_rng(3).normal(size=len(df))
     fit = smf.mixedlm("y ~ x", df, groups="g").fit(reml=reml, method="powell", ftol=1e-12)
-    parts = mixed._one_factor_parts(
+    parts = mixed_intervals._one_factor_parts(
         df["y"].to_numpy(), np.column_stack([np.ones(len(df)), df["x"]]), df["g"].to_numpy()
     )
-    got = mixed._deviance(parts, float(fit.cov_re.iloc[0, 0]), fit.scale, reml=reml)
+    got = mixed_intervals._deviance(parts, float(fit.cov_re.iloc[0, 0]), fit.scale, reml=reml)
     assert got == pytest.approx(-2 * fit.llf, rel=1e-10)
 
 
@@ -514,7 +516,7 @@ def test_fixed_effects_se_matches_lme4(slopes, lmer: type) -> None:
 
 
 def test_fixed_effects_se_is_the_fixed_block(slopes) -> None:
-    """sigma^2 (X' V^-1 X)^-1 written out, against the helper's Hessian block."""
+    """sigma^2 (X' V^-1 X)^-1 written out with dense matrices, against the helper's closed form."""
     df, fit = slopes
     var = dict(zip(fit.model.exog_vc.names, fit.vcomp, strict=True))
     codes = pd.factorize(df["g"])[0]
@@ -525,3 +527,53 @@ def test_fixed_effects_se_is_the_fixed_block(slopes) -> None:
     x = np.asarray(fit.model.exog)
     expected = np.sqrt(np.diag(np.linalg.inv(x.T @ np.linalg.solve(v, x))))
     assert mixed.fixed_effects_se(fit).to_numpy() == pytest.approx(expected, rel=1e-6)
+
+
+# --------------------------------------------------------------------------- sparse designs
+
+
+@pytest.fixture(scope="module")
+def slopes_sparse(slopes) -> tuple[pd.DataFrame, object, object]:
+    """Fit the slopes model once more, with ``use_sparse=True`` (as session 08 does)."""
+    df, dense = slopes
+    vc = {"g": "0 + C(g)", "g x": "0 + C(g):x"}
+    model = smf.mixedlm("y ~ x", df, groups="one", re_formula="0", vc_formula=vc, use_sparse=True)
+    return df, dense, model.fit(reml=True, method="powell", ftol=1e-12)
+
+
+def test_sparse_designs_give_the_same_summaries(slopes_sparse) -> None:
+    df, dense, sparse = slopes_sparse
+    assert sparse.llf == pytest.approx(dense.llf, rel=1e-10)
+    for func in (mixed.variance_components, mixed.random_effects):
+        ours, theirs = func(sparse), func(dense)
+        assert ours["group"].tolist() == theirs["group"].tolist()
+        for column in ours.select_dtypes("number"):
+            assert ours[column].to_numpy() == pytest.approx(
+                theirs[column].to_numpy(), rel=1e-4, abs=1e-9, nan_ok=True
+            )
+    assert mixed.fixed_effects_se(sparse).to_numpy() == pytest.approx(
+        mixed.fixed_effects_se(dense).to_numpy(), rel=1e-5
+    )
+    assert mixed.r2_nakagawa(sparse)["conditional"] == pytest.approx(
+        mixed.r2_nakagawa(dense)["conditional"], rel=1e-5
+    )
+    assert mixed.predictions(sparse, df)["conditional"].to_numpy() == pytest.approx(
+        mixed.predictions(dense, df)["conditional"].to_numpy(), rel=1e-6
+    )
+    assert mixed.fitted_values(sparse).to_numpy() == pytest.approx(
+        dense.fittedvalues.to_numpy(), rel=1e-6
+    )
+
+
+def test_fitted_values_are_statsmodels_own(slopes, one) -> None:
+    for _, fit in (slopes, one):
+        assert np.allclose(mixed.fitted_values(fit), fit.fittedvalues, rtol=0, atol=1e-12)
+        assert mixed.fitted_values(fit).index.equals(fit.fittedvalues.index)
+
+
+def test_conditional_covariance_is_statsmodels_own(one, crossed) -> None:
+    """The closed form used for sparse designs gives statsmodels' random_effects_cov."""
+    for _, fit in (one, crossed):
+        for group_ix, label in enumerate(fit.model.group_labels[:5]):
+            ours = mixed_effects._conditional_covariance(fit, group_ix)
+            assert ours == pytest.approx(np.asarray(fit.random_effects_cov[label]), abs=1e-12)

@@ -13,6 +13,8 @@ from helpers import data, registry
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "helpers" / "R" / "schools.R"
+MIXED = REPO / "helpers" / "R" / "mixed.R"  # reml_lrt(), verdict(), icc_profile(), ...
+PRECISION = REPO / "helpers" / "R" / "precision.R"  # significant(), variance_text()
 
 R_EXPORT = """
 source("{script}")
@@ -114,7 +116,7 @@ def test_r_tests_words_and_intervals_match_python(rscript: str, tmp_path: Path) 
     csv = tmp_path / "sim.csv"
     frame.to_csv(csv, index=False)
     code = f"""
-source("{SCRIPT}")
+source("{MIXED}")
 suppressPackageStartupMessages(library(lme4))
 d <- read.csv("{csv}")
 a <- reml_lrt(100, 96, 1, TRUE); b <- reml_lrt(100, 94, 2, TRUE); c <- reml_lrt(100, 96, 1, FALSE)
@@ -152,3 +154,24 @@ cat("", kept_structure(1e-9, 0.006, TRUE), kept_structure(1e-9, 0.006, FALSE),
         mixed.kept_structure(1e-9, 0.006, False),
         mixed.kept_structure(0.2, 0.001, False),
     ]
+
+
+PRECISION_CASES = [0.0035643, 0.0597, 76.537, -0.00094452, 1234.5, 0.0, 0.99498, 4.3326, 1e-12]
+
+
+def test_r_precision_prints_what_python_prints(rscript: str, tmp_path: Path) -> None:
+    """significant() and variance_text() give the same text in both languages."""
+    from helpers import precision
+
+    values = ", ".join(repr(v) for v in PRECISION_CASES)
+    code = f"""
+source("{PRECISION}")
+x <- c({values})
+for (d in 1:4) cat(significant(x, d), sep = "\\n")
+cat(variance_text(c(1.438e-12, 0.001723), 0.01408, 3), sep = "\\n")
+"""
+    done = run_r(code, tmp_path)
+    assert done.returncode == 0, done.stderr
+    expected = [precision.significant(v, d) for d in range(1, 5) for v in PRECISION_CASES]
+    expected += [precision.variance_text(v, 0.01408, 3) for v in (1.438e-12, 0.001723)]
+    assert done.stdout.splitlines() == expected

@@ -312,6 +312,18 @@ def test_fit_lme4_without_r_says_how_to_enable_it():
     assert done.stdout.splitlines()[-1] == "RESULT None"
 
 
+def test_fit_lme4_switched_off_loads_nothing_and_says_nothing():
+    """The notebooks' lme4_check = False: no R, no pymer4, no line printed."""
+    code = (
+        "import sys\nfrom helpers import fitting\n"
+        "out = fitting.fit_lme4('y ~ x + (1 | g)', None, enabled=False)\n"
+        "print('RESULT', out, sorted({'rpy2', 'pymer4'} & set(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["RESULT (None, []) []"]
+
+
 @pytest.mark.skipif(shutil.which("R") is None, reason="R is not installed: no lme4 to fit with")
 def test_fit_lme4_with_r_fits_what_statsmodels_fits():
     done = subprocess.run([sys.executable, "-c", LME4_CODE], capture_output=True, text=True)
