@@ -7,8 +7,8 @@ import json
 import re
 import shutil
 import subprocess
-import tempfile
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
