@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from coursebuild.build import sessions
+from coursebuild.course import session_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 SANITIZE = ROOT / "tests" / "nbval-sanitize.cfg"
@@ -39,7 +39,7 @@ MODES = {
 def iterative_notebooks() -> list[Path]:
     """Return the committed notebooks (downloads, answers) of sessions with iterative fits."""
     found = []
-    for session in sessions(ROOT):
+    for session in session_paths(ROOT):
         if not ITERATIVE.search(session.read_text(encoding="utf-8")):
             continue
         for lang in ("python", "r"):
@@ -62,8 +62,8 @@ def _params():
 
 def test_sessions_with_iterative_fits_are_found():
     names = {p.relative_to(ROOT).as_posix() for p in iterative_notebooks()}
-    assert "notebooks/python/08-mixed-effects.ipynb" in names
-    assert "notebooks/r/08-mixed-effects.answers.ipynb" in names
+    assert "notebooks/python/08-random-intercepts.ipynb" in names
+    assert "notebooks/r/09-random-slopes.answers.ipynb" in names
     assert not any("06-simple-regression" in name for name in names)  # OLS: closed form
 
 

@@ -112,7 +112,7 @@ def test_every_model_of_a_session_uses_the_same_rows():
 def test_session_07_ends_on_session_08s_warm_up_model():
     spec, _ = SESSIONS["07"]
     seven = notebook_estimates(spec.notebook("r"), "r")["final/lm"]
-    eight_spec = _spec("08-mixed-effects", ())
+    eight_spec = _spec("08-random-intercepts", ())
     for lang, key in (("r", "ols/lm"), ("python", "ols/sm")):
         eight = notebook_estimates(eight_spec.notebook(lang), lang)[key]
         shared = set(eight) & set(seven)

@@ -106,7 +106,7 @@ def test_the_thread_links_sessions_06_07_08(lang):
     nav = first.source.splitlines()[-1]
     assert re.fullmatch(
         r"Previous: \[Session 6: [^]]+\]\(\S+/06-simple-regression\.(ipynb|html)\) · "
-        r"Next: \[Session 8: [^]]+\]\(\S+/08-mixed-effects\.(ipynb|html)\)",
+        r"Next: \[Session 8: [^]]+\]\(\S+/08-random-intercepts\.(ipynb|html)\)",
         nav,
     ), nav
     assert "Session 6 ended" in sc.prose(sc.source(SESSION)).strip().split("\n\n")[0]
@@ -125,7 +125,7 @@ def test_the_thread_links_sessions_06_07_08(lang):
         order = [Path(str(entry)).name for entry in contents]
         positions = [
             order.index(f"{name}.qmd")
-            for name in ("06-simple-regression", "07-multiple-regression", "08-mixed-effects")
+            for name in ("06-simple-regression", "07-multiple-regression", "08-random-intercepts")
         ]
         assert positions == sorted(positions)
         assert positions[2] - positions[0] == 2
