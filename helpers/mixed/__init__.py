@@ -25,8 +25,10 @@ import icc`` works whichever module holds ``icc``:
   :func:`mc_interval`.
 
 Optimizer: statsmodels' default ``lbfgs`` can stop early on a flat REML surface (few
-groups, e.g. 5 Ofsted ratings: 0.3% off lme4's variance). Fit with
-``method=["powell", "lbfgs"]`` (or ``"nm"``) to reach lme4's optimum.
+groups, e.g. 5 Ofsted ratings: 0.3% off lme4's variance). ``helpers.fitting.
+fit_statsmodels`` starts it at lme4's optimum of the same design instead (falling back to
+Powell with a tight tolerance). :mod:`helpers.mixed.estimates` writes the hidden
+estimates cells' lines.
 """
 
 from __future__ import annotations
