@@ -393,3 +393,17 @@ def test_words_and_tables_are_the_same_text_in_r(python_fits, r_results):
     assert ours.reset_index(drop=True).to_dict("list") == theirs.reset_index(drop=True).to_dict(
         "list"
     )
+
+
+def test_a_pymer4_model_gives_lmertests_table():
+    """With R there, fixed_effects_table() reads pymer4's lmerTest table, same columns."""
+    if shutil.which("Rscript") is None:
+        pytest.skip("R is not installed: pymer4 needs it")
+    pymer4 = pytest.importorskip("pymer4.models", reason="pymer4 (lme4 from Python) missing")
+    frame = _simulated()
+    model = pymer4.Lmer("y ~ x + (1 | g)", data=frame)
+    model.fit(REML=True, summarize=False, no_warnings=True)
+    theirs = mixed.fixed_effects_table(model)
+    ours = mixed.fixed_effects_table(smf.mixedlm("y ~ x", frame, groups="g").fit(method="powell"))
+    assert list(theirs.columns) == list(ours.columns)
+    assert np.allclose(theirs.loc[ours.index], ours, rtol=1e-4)
