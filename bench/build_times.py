@@ -8,7 +8,7 @@ fresh `python -m coursebuild build` process each time):
   meant for. Its clean build is split into the time in the kernels (the
   execution phase the build reports) and the time outside them (start-up,
   reading, hashing, conversion, writing).
-- ``course``: a copy of this course (slow: session 08 fits its models in both
+- ``course``: a copy of this course (slow: sessions 08 and 09 fit their models in both
   languages; `--generated-only` leaves it out).
 
 For each: the clean build, a no-op rebuild, and the rebuild after touching one

@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("check", help="exit 1 if any notebook is out of date with its inputs")
     c.add_argument("sessions", nargs="*")
     n = sub.add_parser("new", help='start a session from the template: new NN-slug "Title"')
-    n.add_argument("name", help="NN-slug, e.g. 09-random-slopes")
+    n.add_argument("name", help="NN-slug, e.g. 10-binary-choice")
     n.add_argument("title", help='the page title after "Session N: "')
     sub.add_parser("preview", help="live preview of the session pages (see preview --help)")
     sub.add_parser("doctor", help="check everything the course needs (see doctor --help)")

@@ -29,7 +29,7 @@ def check_name(name: str, root: Path = ROOT) -> int:
     if not match:
         raise NewSessionError(
             f"{name!r} is not a session name: use NN-slug, two digits then lower-case words "
-            "joined by hyphens, e.g. 09-random-slopes"
+            "joined by hyphens, e.g. 10-binary-choice"
         )
     folder = root / "sessions"
     existing = folder / f"{name}.qmd"
@@ -54,7 +54,7 @@ def create(name: str, title: str, root: Path = ROOT) -> Path:
     number = check_name(name, root)
     title = " ".join(title.split())
     if not title:
-        raise NewSessionError('the title is empty: give one in quotes, e.g. "Random slopes"')
+        raise NewSessionError('the title is empty: give one in quotes, e.g. "Binary choice"')
     template = (root / TEMPLATE).read_text(encoding="utf-8")
     # A JSON string is a valid YAML double-quoted scalar: quotes and colons stay safe.
     text = template.replace("@TITLE@", json.dumps(f"Session {number}: {title}", ensure_ascii=False))

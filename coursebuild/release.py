@@ -24,7 +24,10 @@ from .problems import BuildError
 
 R_PACKAGE = "qmhelpers"
 # helpers/R/ -> the package's R/
-R_FILES = ("schools.R", "mixed.R", "precision.R", "session.R", "regression.R", "checks.R")
+R_FILES = (
+    "schools.R", "mixed.R", "precision.R", "session.R", "regression.R", "checks.R", "draws.R",
+    "inference.R",
+)  # fmt: skip
 R_DATA = ("schools.json", "registry.txt")  # helpers/ -> the package's inst/extdata/
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build", "dist")
 
@@ -103,7 +106,7 @@ def _description(v: str) -> str:
         "License: MIT\n"
         "Encoding: UTF-8\n"
         "Imports: digest, jsonlite, stats, utils\n"
-        "Suggests: ggplot2, IRdisplay, lme4\n"
+        "Suggests: ggplot2, IRdisplay, lme4, lmerTest\n"
     )
 
 

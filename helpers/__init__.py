@@ -4,7 +4,8 @@ One module per concern, as pooch does: ``registry`` (data files, cache, fetch),
 ``columns`` (column checks), ``transforms`` (Gorard index, logs), ``tables`` (the
 schools tables), ``dictionary`` (column meanings), ``mixed``, ``regression``,
 ``plots``, ``precision`` (numbers at the precision a fit determines), ``session`` (a
-notebook's start-up), ``fitting`` and ``checks`` (the exercises' self-checks); ``data``
+notebook's start-up), ``fitting``, ``draws`` (random draws R reproduces) and ``checks``
+(the exercises' self-checks); ``data``
 re-exports the first five for older code.
 
 Import the modules you need (``from helpers import tables, mixed``). Importing the
@@ -28,6 +29,7 @@ MODULES = (
     "columns",
     "data",
     "dictionary",
+    "draws",
     "fitting",
     "mixed",
     "plots",

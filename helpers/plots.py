@@ -23,6 +23,7 @@ __all__ = [
     "boxplot_with_intercepts",
     "caterpillar",
     "observed_vs_fitted",
+    "pooling_plot",
     "set_theme",
 ]
 
@@ -438,4 +439,71 @@ def observed_vs_fitted(
     ]
     _legend_outside(ax)
     _repel(texts, ax)
+    return ax
+
+
+def pooling_plot(
+    table: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+    xlabel: str = "Rows in the group (log scale)",
+    ylabel: str = "Estimate",
+) -> Axes:
+    """Draw complete, no and partial pooling: each group's own mean and the model's estimate.
+
+    One arrow per group, at its number of rows (log scale): from its own mean (open
+    circle: no pooling) to the model's estimate (filled: partial pooling). The solid
+    line is the mean of all rows (complete pooling), the dashed line the model's
+    intercept, which the estimates are pulled towards: small groups far, large ones
+    little.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`helpers.mixed.pooling_table`'s result (its ``attrs`` give the lines).
+    ax : matplotlib Axes, optional
+        Where to draw.
+    title, xlabel, ylabel : str, optional
+        Override the default title and axis labels.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"schools": [2, 30], "no_pooling": [1.0, 2.0],
+    ...                   "partial_pooling": [1.4, 1.95], "weight": [0.5, 0.9]})
+    >>> t.attrs.update(complete_pooling=1.9, intercept=1.8)
+    >>> len(pooling_plot(t).texts)  # one arrow per group
+    2
+    """
+    require_columns(table, ["schools", "no_pooling", "partial_pooling"], where="pooling_plot")
+    ax = _axes(ax, (9.0, 5.5))
+    x = table["schools"].to_numpy(dtype=float)
+    own, pooled = table["no_pooling"].to_numpy(), table["partial_pooling"].to_numpy()
+    for xi, a, b in zip(x, own, pooled, strict=True):
+        ax.annotate(
+            "", xy=(xi, b), xytext=(xi, a),
+            arrowprops={"arrowstyle": "->", "color": _MUTED, "linewidth": 0.8},
+        )  # fmt: skip
+    ax.scatter(x, own, s=22, facecolors="none", edgecolors=_ACCENT, linewidths=1,
+               label="Own mean (no pooling)", zorder=3)  # fmt: skip
+    ax.scatter(x, pooled, s=14, color=_MAIN, label="Model's estimate (partial pooling)", zorder=4)
+    if "complete_pooling" in table.attrs:
+        ax.axhline(table.attrs["complete_pooling"], color="black", linewidth=1,
+                   label="Mean of all rows (complete pooling)")  # fmt: skip
+    if "intercept" in table.attrs:
+        ax.axhline(table.attrs["intercept"], color="black", linewidth=1, linestyle="--",
+                   label="Model's intercept")  # fmt: skip
+    ax.set_xscale("log")
+    ticks = [t for t in (1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000)
+             if x.min() / 1.5 <= t <= x.max() * 1.5]  # fmt: skip
+    ax.set_xticks(ticks, [str(t) for t in ticks])
+    ax.minorticks_off()
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title or "Complete, no and partial pooling")
+    _legend_outside(ax)
     return ax

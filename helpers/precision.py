@@ -87,3 +87,28 @@ def significant_table(frame: Any, digits: int | dict[str, int]) -> Any:
         if wanted is not None and is_numeric_dtype(frame[column]):
             out[column] = [significant(v, wanted) for v in frame[column]]
     return out
+
+
+def format_p2(p: float) -> str:
+    """Format a p-value to two significant digits, scientific below 0.001 (R: format_p2).
+
+    Examples
+    --------
+    >>> format_p2(0.0020123), format_p2(0.0483), format_p2(0.11), format_p2(9.3e-20)
+    ('0.0020', '0.048', '0.11', '9.3e-20')
+    """
+    if p < 0.001:
+        return f"{p:.1e}"
+    decimals = 1 - math.floor(math.log10(p))
+    return f"{p:.{decimals}f}"
+
+
+def format_df(df: float) -> str:
+    """Format degrees of freedom as fits determine them: 1 decimal below 10, whole above.
+
+    Examples
+    --------
+    >>> format_df(3.2184), format_df(2897.63)
+    ('3.2', '2898')
+    """
+    return f"{df:.1f}" if df < 10 else f"{df:.0f}"

@@ -18,7 +18,7 @@ from helpers.columns import require_columns
 from helpers.registry import fetch
 from helpers.transforms import gorard_index, log_columns
 
-__all__ = ["analysis_table", "load_schools"]
+__all__ = ["analysis_table", "load_schools", "segregation_coverage"]
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +66,8 @@ def _ordered_rating(values: pd.Series, order: list[str]) -> pd.Series:
     )
 
 
-def _census_segregation() -> pd.Series:
-    """Gorard index per census LA code, from the census's secondary schools."""
+def _census_secondary() -> pd.DataFrame:
+    """Return the census's state-funded secondary schools with an LA and both FSM counts."""
     rules = _rules()
     census = _read_csv(rules["census_file"])
     la, phase = rules["census_la_column"], rules["census_phase_column"]
@@ -77,8 +77,48 @@ def _census_segregation() -> pd.Series:
         where=rules["census_file"],
     )
     secondary = census[(census[phase] == rules["census_phase_value"]) & census[la].notna()]
-    secondary = secondary.assign(**{la: secondary[la].astype(int)})
-    return gorard_index(secondary, la, rules["census_minority"], rules["census_total"])
+    secondary = secondary.dropna(subset=[rules["census_minority"], rules["census_total"]])
+    return secondary.assign(**{la: secondary[la].astype(int)})
+
+
+def _census_segregation() -> pd.Series:
+    """Gorard index per census LA code, from the census's secondary schools."""
+    rules = _rules()
+    secondary = _census_secondary()
+    return gorard_index(
+        secondary, rules["census_la_column"], rules["census_minority"], rules["census_total"]
+    )
+
+
+def segregation_coverage(table: pd.DataFrame | None = None) -> dict[str, float]:
+    """Describe the schools the Gorard segregation index is computed from (R: the same).
+
+    Returns
+    -------
+    dict
+        ``schools`` (census state-funded secondary schools with both FSM-ever counts),
+        ``authorities`` (their LA codes), ``per_la_min``, ``per_la_median``,
+        ``per_la_max`` (schools per authority), ``index_min``, ``index_max`` (over the
+        authorities) and, when `table` (:func:`analysis_table`) is given, ``in_table``:
+        how many of its schools are among them (by URN).
+    """
+    rules = _rules()
+    secondary = _census_secondary()
+    per_la = secondary.groupby(rules["census_la_column"]).size()
+    index = _census_segregation()
+    out: dict[str, float] = {
+        "schools": len(secondary),
+        "authorities": len(per_la),
+        "per_la_min": int(per_la.min()),
+        "per_la_median": float(per_la.median()),
+        "per_la_max": int(per_la.max()),
+        "index_min": float(index.min()),
+        "index_max": float(index.max()),
+    }
+    if table is not None:
+        urns = set(secondary["URN"].astype(str))
+        out["in_table"] = int(table["URN"].astype(str).isin(urns).sum())
+    return out
 
 
 def load_schools() -> pd.DataFrame:

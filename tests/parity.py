@@ -37,6 +37,9 @@ class Spec:
         ``(model, python_engine) -> rtol``.
     coef_atol : mapping
         Python engine -> absolute floor for ``coef:`` quantities (0 when absent).
+    quantity_atol : mapping
+        Quantity prefix -> absolute floor, for every engine (e.g. ``{"t:": 1e-4}`` for
+        the t of a coefficient that is zero up to optimizer noise).
     """
 
     session: str
@@ -46,6 +49,7 @@ class Spec:
     r_engine: Mapping[str, str] = field(default_factory=dict)
     default_r_engine: str = "lm"
     coef_atol: Mapping[str, float] = field(default_factory=dict)
+    quantity_atol: Mapping[str, float] = field(default_factory=dict)
 
     def r_key(self, model: str) -> str:
         return f"{model}/{self.r_engine.get(model, self.default_r_engine)}"
@@ -54,7 +58,10 @@ class Spec:
         return ROOT / "notebooks" / lang / f"{self.session}{variant}.ipynb"
 
     def floor(self, engine: str, quantity: str) -> float:
-        return self.coef_atol.get(engine, 0.0) if quantity.startswith("coef:") else 0.0
+        floors = [v for prefix, v in self.quantity_atol.items() if quantity.startswith(prefix)]
+        if quantity.startswith("coef:"):
+            floors.append(self.coef_atol.get(engine, 0.0))
+        return max(floors, default=0.0)
 
 
 def parse_estimates(text: str, where: str = "estimates") -> Estimates:

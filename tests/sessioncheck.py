@@ -142,3 +142,31 @@ def check_problems(text: str) -> list[str]:
     except BuildError as exc:
         return [p.message for p in exc.problems if "check" in p.message.lower()]
     return []
+
+
+DECISION = re.compile(
+    r"p (?:= (?P<value>[0-9.e+-]+)|< (?P<below>0\.001)) (?P<sign><|>=) "
+    r"alpha = (?P<alpha>\d+(?:\.\d+)?)"
+)
+
+
+def decision_problems(text: str) -> list[str]:
+    """Every "p = x < alpha = a" in `text` whose sign the printed numbers contradict.
+
+    The sessions print a decision with its rule (``helpers.mixed.decision``): the sign
+    must be ``<`` exactly when the p-value is below alpha.
+    """
+    problems = []
+    for match in DECISION.finditer(text):
+        alpha = float(match["alpha"])
+        below = match["below"] is not None or float(match["value"]) < alpha
+        if below and match["below"] is not None and alpha <= 0.001:
+            continue  # "p < 0.001" says nothing about an alpha below it
+        if below != (match["sign"] == "<"):
+            problems.append(f"{match[0]!r}: the sign does not follow from the numbers")
+    return problems
+
+
+def words(text: str) -> int:
+    """Words of prose in a session's source (code, Check tabs and inline code left out)."""
+    return len(prose(text).split())

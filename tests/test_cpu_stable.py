@@ -63,8 +63,8 @@ def _params():
 
 def test_sessions_with_iterative_fits_are_found():
     names = {p.relative_to(ROOT).as_posix() for p in iterative_notebooks()}
-    assert "notebooks/python/08-mixed-effects.ipynb" in names
-    assert "notebooks/r/08-mixed-effects.answers.ipynb" in names
+    assert "notebooks/python/08-random-intercepts.ipynb" in names
+    assert "notebooks/r/09-random-slopes.answers.ipynb" in names
     assert not any("06-simple-regression" in name for name in names)  # OLS: closed form
 
 

@@ -374,11 +374,23 @@ def test_reml_lrt_uses_the_boundary_mixture():
 
 
 def test_verdict_follows_the_p_value():
-    assert mixed.verdict(0.049) == "supported"
-    assert mixed.verdict(0.05) == "not supported"
+    assert mixed.verdict(0.049, alpha=0.05) == "supported"
+    assert mixed.verdict(0.05, alpha=0.05) == "not supported"
     assert mixed.verdict(0.2, alpha=0.25) == "supported"
     with pytest.raises(ValueError, match="must lie in"):
-        mixed.verdict(1.5)
+        mixed.verdict(1.5, alpha=0.05)
+
+
+def test_the_decision_rule_is_the_callers():
+    """No default alpha: the rule is the notebook's, shown in its parameters cell."""
+    with pytest.raises(TypeError):
+        mixed.verdict(0.01)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        mixed.kept_structure(1e-9, 0.006, False)  # type: ignore[call-arg]
+    assert mixed.decision(0.00201, 0.05) == "p = 0.0020 < alpha = 0.05"
+    assert mixed.decision(0.114, 0.05) == "p = 0.11 >= alpha = 0.05"
+    assert mixed.decision(0.0004, 0.05) == "p < 0.001 < alpha = 0.05"
+    assert mixed.decision(0.03, 0.01) == "p = 0.030 >= alpha = 0.01"
 
 
 @pytest.mark.parametrize("reml", [True, False])
@@ -503,7 +515,7 @@ def test_r2_nakagawa_matches_for_lme4(crossed: tuple, lmer: type) -> None:
     ],
 )
 def test_kept_structure_follows_the_tests(slope_p, corr_p, singular, expected):
-    assert mixed.kept_structure(slope_p, corr_p, singular) == expected
+    assert mixed.kept_structure(slope_p, corr_p, singular, alpha=0.05) == expected
 
 
 def test_fixed_effects_se_matches_lme4(slopes, lmer: type) -> None:

@@ -123,9 +123,9 @@ a <- reml_lrt(100, 96, 1, TRUE); b <- reml_lrt(100, 94, 2, TRUE); c <- reml_lrt(
 fit <- lmer(y ~ 1 + (1 | g), data = d)
 out <- c(a$p, b$p, c$p, icc_profile(fit), r2_nakagawa(lmer(y ~ x + (1 | g), data = d)))
 cat(format(out, digits = 15), sep = "\n")
-cat(verdict(0.01), verdict(0.5), a$reference, sep = "\n")
-cat("", kept_structure(1e-9, 0.006, TRUE), kept_structure(1e-9, 0.006, FALSE),
-    kept_structure(0.2, 0.001, FALSE), sep = "\n")
+cat(verdict(0.01, 0.05), verdict(0.5, 0.05), a$reference, sep = "\n")
+cat("", kept_structure(1e-9, 0.006, TRUE, 0.05), kept_structure(1e-9, 0.006, FALSE, 0.05),
+    kept_structure(0.2, 0.001, FALSE, 0.05), sep = "\n")
 """
     done = run_r(code, tmp_path)
     assert done.returncode == 0, done.stderr
@@ -150,9 +150,9 @@ cat("", kept_structure(1e-9, 0.006, TRUE), kept_structure(1e-9, 0.006, FALSE),
         mixed.reml_lrt(100, 96, 1, boundary=True).reference,
     ]
     assert lines[-3:] == [
-        mixed.kept_structure(1e-9, 0.006, True),
-        mixed.kept_structure(1e-9, 0.006, False),
-        mixed.kept_structure(0.2, 0.001, False),
+        mixed.kept_structure(1e-9, 0.006, True, alpha=0.05),
+        mixed.kept_structure(1e-9, 0.006, False, alpha=0.05),
+        mixed.kept_structure(0.2, 0.001, False, alpha=0.05),
     ]
 
 

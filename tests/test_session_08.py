@@ -1,185 +1,206 @@
-"""Checks of session 08's source and built notebooks beyond parity (see test_session_parity.py).
+"""Checks of session 08 (mixed models I: groups, pooling and random intercepts).
 
 (What every session must satisfy, typed numbers and clean outputs among it, is in
 test_sessions.py.)
 
-- the Brighton schools are found by name, not by typed URNs;
-- interpretive words are computed, and match the numbers;
-- the exercises' worked answers ran in the answers notebooks (the downloads leave them out).
+- parity: every model, interval and test the two notebooks keep in their hidden
+  estimates agrees (tests/parity.py), in the downloads and in the answers notebooks;
+- the sentences are the same in both languages, every decision shows its rule and
+  follows from it, and each word that reads the numbers ("falls", "higher", "agrees",
+  "more alike") follows from the estimates: a flipped word fails;
+- the page is a two-hour practical: at most 3,200 words of prose, at least three
+  checked exercises, each worked answer run in the answers notebook only.
 """
 
 from __future__ import annotations
 
+import copy
 import re
-from pathlib import Path
 
-import nbformat
 import pytest
 import sessioncheck as sc
+from parity import Estimates, Spec, compare, notebook_estimates
 
-ROOT = Path(__file__).resolve().parents[1]
-SESSION = "08-mixed-effects"
-NOTEBOOKS = {
-    "python": ROOT / "notebooks" / "python" / "08-mixed-effects.ipynb",
-    "r": ROOT / "notebooks" / "r" / "08-mixed-effects.ipynb",
-}
-DATA = ROOT.parent / "shared" / "data"  # the course machines' pre-filled data cache
-
-
-def test_brighton_urns_are_looked_up_not_typed():
-    text = sc.source(SESSION)
-    for urn in ("114581", "114608", "14608", "136164", "114580"):
-        assert urn not in text
+SESSION = "08-random-intercepts"
+ALPHA = 0.05  # the notebooks' default `alpha`
+MAX_WORDS = 3200
+MODELS = ("ols", "null_raw", "null_log", "null_la", "ri_la", "ri_rating", "ctx", "ctx_lrt",
+          "pooling")  # fmt: skip
+OLS_RTOL = 1e-6  # closed form in both languages
+# statsmodels fits finished on lme4's criterion against lme4: seen up to 2e-4 (the p-value
+# of an intercept with 4 df), everything else below 2e-5
+MIXED_RTOL = 1e-3
+ANSWER_CELLS = {"exercise-region", "exercise-rutland", "exercise-ratio", "exercise-contextual"}
 
 
-# --------------------------------------------------------------------------- the answers
-
-ANSWER_CELLS = {
-    lang: {f"exercise-{name}-{lang}" for name in ("grouping", "slope", "uncorrelated", "gorard")}
-    for lang in ("python", "r")
-}
+def tolerance(model: str, engine: str) -> float:
+    return OLS_RTOL if model == "ols" else MIXED_RTOL
 
 
-@pytest.mark.parametrize("lang", ["python", "r"])
-def test_worked_answers_ran_and_printed_their_results(lang):
-    """The answers notebook (the build's variant with every answer in; nbval re-runs it)."""
-    answers = nbformat.read(NOTEBOOKS[lang].with_suffix(".answers.ipynb"), as_version=4)
-    cells = {cell.id: cell for cell in answers.cells}
-    assert ANSWER_CELLS[lang] <= set(cells), f"answer cells missing: {ANSWER_CELLS[lang]}"
-    for name in ANSWER_CELLS[lang]:
-        outputs = cells[name].get("outputs", [])
-        assert outputs, f"{lang}: {name} printed nothing"
-        assert not [o for o in outputs if o.get("name") == "stderr"], name
-        assert not [o for o in outputs if o.get("output_type") == "error"], name
-    download = nbformat.read(NOTEBOOKS[lang], as_version=4)
-    assert not ANSWER_CELLS[lang] & {cell.id for cell in download.cells}
+SPEC = Spec(
+    SESSION,
+    MODELS,
+    {model: ("sm",) for model in MODELS},
+    tolerance,
+    r_engine={"ols": "lm"},
+    default_r_engine="lme4",
+    coef_atol={"sm": 1e-7},
+)
 
 
-# --------------------------------------------------------------------------- words follow numbers
-#
-# The interpretive words ("supported", "singular", "we keep ...", "larger"/"smaller") are
-# written by code: helpers.mixed.verdict() / kept_structure() and their R twins turn the
-# tests' p-values into words. These checks read the executed notebooks and recompute each
-# word from the estimates the same notebook printed (test_session_parity.py's reader), so
-# the text cannot drift from the numbers; and the prose outside code must not type them.
-
-from helpers.mixed import kept_structure, verdict  # noqa: E402
-from tests.test_session_parity import notebook_estimates  # noqa: E402
-
-WORDS = re.compile(r"\b(supported|not supported|singular|not singular|we keep)\b", re.I)
-ENGINE = {"python": "sm", "r": "lme4"}
-
-
-def _statements(text: str) -> str:
-    """Return the prose without its questions: "Is it singular?" asks, it does not claim."""
-    return re.sub(r"[^.?!:]*\?", "", text)
-
-
-def test_prose_does_not_type_interpretive_words():
-    found = sorted(
-        {m.group(0).lower() for m in WORDS.finditer(_statements(sc.prose(sc.source(SESSION))))}
+def _read(variant: str = "") -> tuple[Estimates, Estimates]:
+    return (
+        notebook_estimates(SPEC.notebook("python", variant), "python", SESSION),
+        notebook_estimates(SPEC.notebook("r", variant), "r", SESSION),
     )
-    assert not found, f"interpretive words typed in the prose (print them from code): {found}"
 
 
-def test_prose_word_check_catches_a_typed_verdict():
-    assert WORDS.search(
-        _statements(sc.prose("Is it singular? The extra terms are not supported.\n"))
-    )
-    assert not WORDS.search(_statements(sc.prose("Is the fit singular?\n")))
+@pytest.mark.parametrize("variant", ["", ".answers"])
+def test_python_and_r_agree(variant):
+    python, r = _read(variant)
+    problems = compare(SPEC, python, r)
+    assert not problems, "\n".join(problems)
+    rows = {key: values["n"] for key, values in {**python, **r}.items() if "n" in values}
+    assert set(rows.values()) == {2902.0}, rows
 
 
-def _cell_text(nb, cell_id: str) -> str:
-    cell = next(c for c in nb.cells if c.get("id") == cell_id)
-    parts = []
-    for output in cell.get("outputs", []):
-        parts.append(str(output.get("text", "")))
-        parts.append(str(output.get("data", {}).get("text/markdown", "")))
-    return " ".join(parts)
+def test_a_deliberate_divergence_fails():
+    python, r = _read()
+    for key, quantity in (("ctx/sm", "df:fsm_la_mean"), ("null_log/sm", "icc_upper"),
+                          ("ols/sm", "coef:log_PERCTOT")):  # fmt: skip
+        broken = copy.deepcopy(python)
+        broken[key][quantity] *= 1 + 5 * tolerance(key.split("/")[0], "sm")
+        problems = compare(SPEC, broken, r)
+        assert len(problems) == 1, problems
+        assert quantity in problems[0]
 
 
-def _listed(text: str) -> list[str]:
-    return [] if text == "none" else [item.strip() for item in text.split(",")]
+# --------------------------------------------------------------------------- the words
 
 
-def word_problems(texts: dict[str, str], est: dict, lang: str) -> list[str]:
-    """Every interpretive word in `texts` (cell id -> output) that the numbers contradict."""
-    engine = ENGINE[lang]
-    tests = est[f"tests/{engine}"]
-    problems = []
+def _texts() -> dict[str, dict[str, str]]:
+    """Each says cell's sentences, per language (Markdown in Python, stdout in R)."""
+    out = {}
+    for lang in ("python", "r"):
+        nb = sc.notebook(SESSION, lang)
+        out[lang] = {
+            cell.removesuffix(f"-{lang}"): sc.sentences(nb, cell)
+            for cell in sc.says_cells(nb, lang)
+        }
+    return out
 
-    def check(cell: str, pattern: str, expected: str, what: str) -> None:
+
+def _p(values: dict[str, float], quantity: str) -> float:
+    """Return a p-value kept in the estimates (0 for those left out there: below 1e-8)."""
+    return values.get(quantity, 0.0)
+
+
+def word_problems(texts: dict[str, str], est: Estimates, engine: str) -> list[str]:
+    """Every word in the sentences that the estimates contradict (empty: none)."""
+    problems = [p for text in texts.values() for p in sc.decision_problems(text)]
+
+    def check(cell: str, pattern: str, expected: str) -> None:
         match = re.search(pattern, texts[cell])
         if match is None:
-            problems.append(f"{cell}: no sentence matching {pattern!r}")
+            problems.append(f"{cell}: no sentence matches {pattern!r}")
         elif match.group(1) != expected:
-            problems.append(f"{cell}: says {what} {match.group(1)!r}, the numbers say {expected!r}")
+            problems.append(f"{cell}: says {match.group(1)!r}, the numbers say {expected!r}")
 
-    slope, corr, final = (
-        10 ** tests[f"{k}:log10_p"] for k in ("slope", "correlation", "final_slope")
-    )
-    rs_singular = est[f"rs/{engine}"]["boundary"] == 1.0
-    rsu_singular = est[f"rsu/{engine}"]["boundary"] == 1.0
-    rs_cell, final_cell, se_cell = (
-        f"{name}-{lang}" for name in ("rs-tests", "final-slope-says", "compare-ols")
-    )
-    check(rs_cell, r"The random slope is (supported|not supported)", verdict(slope), "slope")
-    check(rs_cell, r"We keep ([a-z ]+)\.", kept_structure(slope, corr, rs_singular), "kept")
+    def get(model: str) -> dict[str, float]:
+        return est[f"{model}/{'lm' if model == 'ols' and engine == 'lme4' else engine}"]
+
     check(
-        rs_cell,
-        r"on the boundary \((singular|not singular)\)",
-        "singular" if rs_singular else "not singular",
-        "correlated fit",
+        "warm-up-says",
+        r"schools in the same authority are (more alike|no more alike)",
+        "more alike" if get("ols")["resid_la_p"] < ALPHA else "no more alike",
     )
+
+    def moves(before: str, after: str, group: str) -> str:
+        return "falls" if get(after)[f"var:{group}"] < get(before)[f"var:{group}"] else "grows"
+
+    within = r"the variance \w+ by \d+% and within them it (\w+)"
+    check("explained-says", r"Between ratings the variance (falls|grows)",
+          moves("null_log", "ri_rating", "OFSTEDRATING"))  # fmt: skip
     check(
-        rs_cell,
-        r"The uncorrelated fit is (singular|not singular)",
-        "singular" if rsu_singular else "not singular",
-        "uncorrelated fit",
+        "explained-says", rf"Between ratings {within}", moves("null_log", "ri_rating", "Residual")
     )
-    check(final_cell, r"the random slope is (supported|not supported)", verdict(final), "final")
-    kept_final = "the random slope" if verdict(final) == "supported" else "random intercepts only"
-    check(final_cell, r"We keep (the random slope|random intercepts only)", kept_final, "kept")
-    if ("var:OFSTEDRATING fsm_c" in est[f"final/{engine}"]) != (verdict(final) == "supported"):
-        problems.append("the final model's random slope does not follow its test")
-    # standard-error ratios: "larger for a, b and smaller for c"
-    match = re.search(r"larger for (.+?) and smaller for (.+?)\. ", texts[se_cell])
-    if match is None:
-        problems.append(f"{se_cell}: no larger/smaller sentence")
-    else:
-        ols, mixed = est["ols/sm" if lang == "python" else "ols/lm"], est[f"final/{engine}"]
-        for word, terms in (("larger", match.group(1)), ("smaller", match.group(2))):
-            for term in _listed(terms):
-                ratio = mixed[f"se:{term}"] / ols[f"se:{term}"]
-                if (ratio > 1) != (word == "larger"):
-                    problems.append(f"{se_cell}: {term} SE ratio {ratio:.3f} called {word}")
+    check("explained-says", r"Between authorities the variance (falls|grows)",
+          moves("null_la", "ri_la", "region_la"))  # fmt: skip
+    check("explained-says", rf"Between authorities {within}", moves("null_la", "ri_la", "Residual"))
+    ctx = get("ctx")
+    check("contextual-says", r"Attainment 8 [0-9.]+% (higher|lower) \(slope",
+          "higher" if ctx["coef:log_PTFSM6CLA1A"] > 0 else "lower")  # fmt: skip
+    check("contextual-says", r"overall scores [0-9.]+% (higher|lower)",
+          "higher" if ctx["coef:fsm_la_mean"] > 0 else "lower")  # fmt: skip
+    agree = (_p(ctx, "p:fsm_la_mean") < ALPHA) == (_p(get("ctx_lrt"), "p") < ALPHA)
+    check("contextual-says", r"likelihood-ratio test (agrees|disagrees)",
+          "agrees" if agree else "disagrees")  # fmt: skip
+    check("contextual-says", r"the authority variance (falls|grows)",
+          moves("ri_la", "ctx", "region_la"))  # fmt: skip
     return problems
 
 
 @pytest.mark.parametrize("lang", ["python", "r"])
-def test_interpretive_words_follow_the_numbers(lang):
-    nb = nbformat.read(NOTEBOOKS[lang], as_version=4)
-    est = notebook_estimates(NOTEBOOKS[lang], lang)
-    cells = [f"{n}-{lang}" for n in ("rs-tests", "final-slope-says", "compare-ols")]
-    texts = {cell: _cell_text(nb, cell) for cell in cells}
-    problems = word_problems(texts, est, lang)
+def test_the_words_follow_the_numbers(lang):
+    est = notebook_estimates(SPEC.notebook(lang), lang, SESSION)
+    problems = word_problems(_texts()[lang], est, "sm" if lang == "python" else "lme4")
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize(
+    ("cell", "word", "flipped"),
+    [
+        ("warm-up-says", "more alike", "no more alike"),
+        ("explained-says", "Between ratings the variance falls",
+         "Between ratings the variance grows"),
+        ("explained-says", "Between authorities the variance grows",
+         "Between authorities the variance falls"),
+        ("contextual-says", "% higher.", "% lower."),
+        ("contextual-says", "test agrees", "test disagrees"),
+        ("contextual-says", "the authority variance falls", "the authority variance grows"),
+        ("contextual-says", "< alpha = 0.05; the", ">= alpha = 0.05; the"),
+    ],
+)  # fmt: skip
+def test_a_flipped_word_fails(cell, word, flipped):
+    est = notebook_estimates(SPEC.notebook("python"), "python", SESSION)
+    texts = _texts()["python"]
+    assert word in texts[cell], (cell, word)
+    broken = {**texts, cell: texts[cell].replace(word, flipped, 1)}
+    assert word_problems(broken, est, "sm")
+
+
+def test_both_languages_print_the_same_sentences():
+    python, r = sc.notebook(SESSION, "python"), sc.notebook(SESSION, "r")
+    ids = sc.says_cells(python, "python")
+    assert [i.replace("-python", "-r") for i in ids] == sc.says_cells(r, "r")
+    assert len(ids) >= 6
+    for cell in (i.removesuffix("-python") for i in ids):
+        ours, theirs = sc.said(python, r, cell)
+        assert ours, cell
+        assert ours == theirs, cell
+
+
+WORDS = re.compile(r"\b(supported|not supported|singular|not singular|we keep)\b", re.I)
+
+
+def test_prose_does_not_type_a_verdict():
+    found = sorted({m.group(0).lower() for m in WORDS.finditer(sc.prose(sc.source(SESSION)))})
+    assert not found, f"verdicts typed in the prose (print them from code): {found}"
+
+
+# --------------------------------------------------------------------------- the practical
+
+
+def test_the_practical_fits_two_hours():
+    assert sc.words(sc.source(SESSION)) <= MAX_WORDS
+
+
+def test_at_least_three_checked_exercises():
+    found = sc.exercises(SESSION)
+    assert len(found) >= 3
+    assert sum(len(e.checks) for e in found) >= 6
+
+
 @pytest.mark.parametrize("lang", ["python", "r"])
-def test_word_check_catches_a_wrong_word(lang):
-    nb = nbformat.read(NOTEBOOKS[lang], as_version=4)
-    est = notebook_estimates(NOTEBOOKS[lang], lang)
-    cells = [f"{n}-{lang}" for n in ("rs-tests", "final-slope-says", "compare-ols")]
-    texts = {cell: _cell_text(nb, cell) for cell in cells}
-    rs = f"rs-tests-{lang}"
-    flipped = {**texts, rs: texts[rs].replace("slope is supported", "slope is not supported")}
-    assert any("slope" in p for p in word_problems(flipped, est, lang))
-    wrong = {
-        **texts,
-        rs: re.sub(r"We keep [a-z ]+\.", "We keep random intercepts only.", texts[rs]),
-    }
-    assert any("kept" in p for p in word_problems(wrong, est, lang))
-    ols = f"compare-ols-{lang}"
-    swapped = {**texts, ols: texts[ols].replace("larger for", "smaller for", 1)}
-    assert word_problems(swapped, est, lang)
+def test_worked_answers_ran_and_are_not_in_the_downloads(lang):
+    sc.assert_answers_ran(SESSION, lang, ANSWER_CELLS)

@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="course preview", description="Live preview of the session pages."
     )
     add = parser.add_argument
-    add("session", nargs="?", help="one session, e.g. 09-random-slopes (default: all)")
+    add("session", nargs="?", help="one session, e.g. 10-binary-choice (default: all)")
     add("--port", type=int, help=f"port on 127.0.0.1 (default {DEFAULT_PORT}, else free; 0: any)")
     add("--no-browser", action="store_true", help="do not open a browser")
     add("--jobs", type=int, default=2, help="notebooks executed at once (default 2)")

@@ -4,6 +4,8 @@
 #   significant(x, digits)                  text, `digits` significant digits, no exponent
 #   variance_text(v, residual, digits)      the same, or "0 (on the boundary)"
 #   significant_table(frame, digits)        a data frame as text, digits per column
+#   format_p2(p)                            a p-value to 2 significant digits ("0.0020")
+#   format_df(df)                           degrees of freedom: 1 decimal below 10, whole above
 # An iterative fit (lme4) ends a little differently after another start or in another R
 # session: a digit that moves then is not a result, so the sessions print such numbers
 # with these, to as many digits as stay put. A variance below 1e-6 of the residual
@@ -33,12 +35,20 @@ variance_text <- function(variance, residual, digits) {
 }
 
 # A data frame as text, each column to its significant digits: one number for all, or a
-# named vector (columns not named are kept as they are).
+# named vector (columns not named, and text columns, are kept as they are).
 significant_table <- function(frame, digits) {
   out <- as.data.frame(frame)
   for (column in names(out)) {
     wanted <- if (is.null(names(digits))) digits else digits[column]
-    if (!is.na(wanted)) out[[column]] <- significant(out[[column]], wanted)
+    # text columns stay as they are (as in Python)
+    if (!is.na(wanted) && is.numeric(out[[column]])) out[[column]] <- significant(out[[column]], wanted)
   }
   out
+}
+
+format_df <- function(df) if (df < 10) sprintf("%.1f", df) else sprintf("%.0f", df)
+
+format_p2 <- function(p) {
+  if (p < 0.001) return(sprintf("%.1e", p))
+  sprintf("%.*f", as.integer(1 - floor(log10(p))), p)
 }

@@ -141,6 +141,32 @@ gorard_index <- function(frame, group, minority, total) {
 
 .qm_sorted_factor <- function(x) factor(x, levels = sort(unique(x[!is.na(x)]), method = "radix"))
 
+# The census's state-funded secondary schools with an LA code and both FSM-ever counts.
+.qm_census_secondary <- function(data_dir = qm_data_dir()) {
+  rules <- qm_rules()
+  census <- .qm_read_csv(qm_fetch(rules$census_file, data_dir), rules)
+  la <- rules$census_la_column
+  keep <- !is.na(census[[la]]) & census[[rules$census_phase_column]] %in% rules$census_phase_value &
+    stats::complete.cases(census[, c(rules$census_minority, rules$census_total)])
+  census[keep, ]
+}
+
+# Which schools the Gorard segregation index is computed from (as segregation_coverage() in
+# helpers/tables.py): schools, authorities, schools per authority, the index's range, and
+# with `table` (analysis_table()) how many of its schools are among them (by URN).
+segregation_coverage <- function(table = NULL, data_dir = qm_data_dir()) {
+  rules <- qm_rules()
+  secondary <- .qm_census_secondary(data_dir)
+  per_la <- table(secondary[[rules$census_la_column]])
+  index <- gorard_index(secondary, rules$census_la_column, rules$census_minority,
+                        rules$census_total)
+  out <- list(schools = nrow(secondary), authorities = length(per_la),
+              per_la_min = min(per_la), per_la_median = stats::median(per_la),
+              per_la_max = max(per_la), index_min = min(index), index_max = max(index))
+  if (!is.null(table)) out$in_table <- sum(as.character(table$URN) %in% as.character(secondary$URN))
+  out
+}
+
 load_schools <- function(data_dir = qm_data_dir()) {
   rules <- qm_rules()
   schools <- .qm_read_csv(qm_fetch(rules$schools_file, data_dir), rules)
@@ -155,11 +181,9 @@ load_schools <- function(data_dir = qm_data_dir()) {
   schools[[rules$rating_column]] <- factor(rating, levels = rules$rating_order, ordered = TRUE)
   for (col in rules$categorical_columns) schools[[col]] <- .qm_sorted_factor(schools[[col]])
 
-  census <- .qm_read_csv(qm_fetch(rules$census_file, data_dir), rules)
   la <- rules$census_la_column
-  secondary <- census[!is.na(census[[la]]) &
-                        census[[rules$census_phase_column]] %in% rules$census_phase_value, ]
-  gorard <- gorard_index(secondary, la, rules$census_minority, rules$census_total)
+  gorard <- gorard_index(.qm_census_secondary(data_dir), la, rules$census_minority,
+                         rules$census_total)
   code <- as.character(as.integer(schools[[rules$la_code_column]]))
   successors <- rules$census_la_successors
   replace <- code %in% names(successors)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -47,7 +48,13 @@ def _deviance(parts: dict[str, Any], tau2: float, sigma2: float, *, reml: bool =
 
 
 def profile_intervals(
-    y: Any, X: Any, groups: Any, *, level: float = 0.95, reml: bool = False
+    y: Any,
+    X: Any,
+    groups: Any,
+    *,
+    level: float = 0.95,
+    reml: bool = False,
+    parameters: Sequence[str] = ("sd_group", "sigma", "icc"),
 ) -> pd.DataFrame:
     """Profile-likelihood intervals for a one-factor random-intercept model.
 
@@ -73,11 +80,14 @@ def profile_intervals(
         Confidence level.
     reml : bool, default False
         Profile the REML criterion instead of the likelihood (lme4 cannot).
+    parameters : sequence of str
+        The intervals to compute (each profile costs a search): any of ``sd_group``,
+        ``sigma``, ``icc``.
 
     Returns
     -------
     pandas.DataFrame
-        Index ``sd_group``, ``sigma``, ``icc``; columns ``estimate`` (the ML or REML
+        Index: `parameters` (``sd_group``, ``sigma``, ``icc``); columns ``estimate`` (the ML or REML
         estimate the profile is centred on), ``lower``, ``upper``.
         ICC = tau^2 / (tau^2 + sigma^2).
 
@@ -154,15 +164,53 @@ def profile_intervals(
                 out.append(optimize.brentq(fun, *sorted((at, edge)), xtol=1e-12))
         return tuple(out)
 
-    lt_lo, lt_hi = bounds(prof_tau, log_tau2, log_tau2 - 40, log_tau2 + 8, -np.inf)
-    ls_lo, ls_hi = bounds(prof_sigma, log_sigma2, log_sigma2 - 3, log_sigma2 + 3, None)
-    rho = math.exp(log_tau2) / (math.exp(log_tau2) + math.exp(log_sigma2))
-    r_lo, r_hi = bounds(prof_icc, rho, 1e-12, 1 - 1e-12, 0.0)
+    unknown = set(parameters) - {"sd_group", "sigma", "icc"}
+    if unknown:
+        raise ValueError(f"profile_intervals: unknown parameters {sorted(unknown)}")
+    rows = {}
+    if "sd_group" in parameters:
+        lt_lo, lt_hi = bounds(prof_tau, log_tau2, log_tau2 - 40, log_tau2 + 8, -np.inf)
+        rows["sd_group"] = (math.exp(log_tau2 / 2), math.exp(lt_lo / 2), math.exp(lt_hi / 2))
+    if "sigma" in parameters:
+        ls_lo, ls_hi = bounds(prof_sigma, log_sigma2, log_sigma2 - 3, log_sigma2 + 3, None)
+        rows["sigma"] = (math.exp(log_sigma2 / 2), math.exp(ls_lo / 2), math.exp(ls_hi / 2))
+    if "icc" in parameters:
+        rho = math.exp(log_tau2) / (math.exp(log_tau2) + math.exp(log_sigma2))
+        r_lo, r_hi = bounds(prof_icc, rho, 1e-12, 1 - 1e-12, 0.0)
+        rows["icc"] = (rho, r_lo, r_hi)
+    order = [p for p in ("sd_group", "sigma", "icc") if p in rows]
     return pd.DataFrame(
-        {
-            "estimate": [math.exp(log_tau2 / 2), math.exp(log_sigma2 / 2), rho],
-            "lower": [math.exp(lt_lo / 2), math.exp(ls_lo / 2), r_lo],
-            "upper": [math.exp(lt_hi / 2), math.exp(ls_hi / 2), r_hi],
-        },
-        index=pd.Index(["sd_group", "sigma", "icc"]),
+        [rows[p] for p in order], index=pd.Index(order), columns=["estimate", "lower", "upper"]
     )
+
+
+def icc_profile(fit: Any, level: float = 0.95) -> pd.Series:
+    """Return the profile interval of a one-factor random-intercept statsmodels fit's ICC.
+
+    The same as R's ``icc_profile(fit)`` (helpers/R/mixed.R): lme4's profile of the
+    maximum likelihood (see :func:`profile_intervals`), so ``estimate`` is the ML
+    estimate of the ICC (a little below the REML one of :func:`helpers.mixed.icc`).
+
+    Returns
+    -------
+    pandas.Series
+        ``estimate``, ``lower``, ``upper``.
+
+    Examples
+    --------
+    >>> import statsmodels.formula.api as smf
+    >>> rng = np.random.default_rng(1)
+    >>> df = pd.DataFrame({"g": np.repeat(np.arange(20), 10)})
+    >>> df["y"] = rng.normal(0, 1, 20)[df["g"]] + rng.normal(0, 1, 200)
+    >>> out = icc_profile(smf.mixedlm("y ~ 1", df, groups="g").fit())
+    >>> bool(out["lower"] < out["estimate"] < out["upper"])
+    True
+    """
+    model = fit.model
+    if model.k_vc or model.k_re != 1:
+        raise ValueError("icc_profile: a model with one random intercept (groups=...) only")
+    groups = np.empty(len(model.endog), dtype=object)
+    for label in model.group_labels:
+        groups[model.row_indices[label]] = str(label)
+    table = profile_intervals(model.endog, model.exog, groups, level=level, parameters=("icc",))
+    return pd.Series(table.loc["icc"], name="icc")
