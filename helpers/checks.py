@@ -58,11 +58,12 @@ def check(
     logical: bool | None = None,
     hint: str = "",
     key: str | None = None,
-) -> bool:
-    """Check the student's `name` and print what they need to know; return whether it passed.
+) -> None:
+    """Check the student's `name` and print what they need to know (``✓`` or ``not yet``).
 
-    With no `key` (a worked answer) a failing form raises `CheckFailed` and the
-    measured value is recorded for the build instead.
+    Returns nothing, so the cell shows the words alone. With no `key` (a worked
+    answer) a failing form raises `CheckFailed` and the measured value is recorded
+    for the build instead.
     """
     spec = _spec(number, numbers, table, rows, values, model, plot, choice, logical)
     value = sys._getframe(1).f_globals.get(name, _MISSING)
@@ -72,7 +73,7 @@ def check(
             raise CheckFailed(f"{name} (worked answer): {problem}")
         _recorded[name] = data
         print(f"✓ {name}: {describe(spec)} (the worked answer; your notebook checks yours)")
-        return True
+        return
     if problem is None:
         wrong = mismatches(name, spec, data, key)
         if wrong is None:
@@ -84,9 +85,8 @@ def check(
             f"{name}: not yet. {problem[0].upper()}{problem[1:]}."
             + (f" Hint: {hint}" if hint else "")
         )
-        return False
+        return
     print(f"✓ {name}: {describe(spec)}, as the worked answer{_within(spec)}")
-    return True
 
 
 def recorded() -> str:

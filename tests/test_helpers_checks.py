@@ -8,6 +8,8 @@ printing the expected value, and refuse a worked answer of the wrong form.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import shutil
 import subprocess
@@ -38,11 +40,17 @@ CASES = {
 
 
 def run(name, value, spec, key, namespace):
-    """Call check() as a notebook cell would: the value defined at the top level."""
+    """Call check() as a notebook cell would (the value defined at the top level).
+
+    Returns whether it passed, as the student reads it: a line starting with ✓.
+    """
     namespace[name] = value
-    code = f"ok = check({name!r}, key={key!r}, **{spec!r})"
-    exec(code, {"check": check, **namespace}, namespace)
-    return namespace["ok"]
+    code = f"check({name!r}, key={key!r}, **{spec!r})"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(code, {"check": check, **namespace}, namespace)
+    print(out.getvalue(), end="")  # for capsys
+    return out.getvalue().startswith("✓")
 
 
 def test_a_right_answer_passes_and_a_wrong_one_says_not_yet_without_the_value(capsys):
@@ -63,7 +71,7 @@ def test_the_scaffold_and_a_missing_name_say_what_to_do(capsys):
     assert "Replace the `...` with your answer: a table (DataFrame) with columns estimate, se" in (
         capsys.readouterr().out
     )
-    assert check("nowhere_defined", number=0.1, key="x") is False
+    assert check("nowhere_defined", number=0.1, key="x") is None  # a cell shows words only
     assert "It is not defined: run your answer" in capsys.readouterr().out
 
 
