@@ -243,7 +243,7 @@ def test_required_change_refusals(crossed: tuple) -> None:
 
 
 @pytest.fixture(scope="module")
-def lmer() -> type:
+def lmer(rscript: str) -> type:
     if shutil.which("Rscript") is None:
         pytest.skip("R is not installed: lme4 comparisons need Rscript, lme4 and pymer4")
     pymer4 = pytest.importorskip("pymer4.models", reason="pymer4 (lme4 from Python) missing")

