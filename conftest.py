@@ -1,11 +1,16 @@
-"""Root pytest configuration: test tiers, and nbval for the committed notebooks only.
+"""Root pytest configuration: test tiers, traps, and nbval for the committed notebooks only.
 
-Tiers (markers registered in pyproject.toml): ``unit`` (fast, no kernel),
-``kernel`` (executes notebooks: a Jupyter kernel), ``r`` (needs R),
-``browser`` (headless Chromium), ``quarto`` (the quarto binary). A test
-file or test may set its tier itself (``pytestmark = pytest.mark.kernel``);
-otherwise the rules below give it, and everything else is ``unit``. So
-``pytest -m unit`` is the quick loop and ``./course test`` runs every tier.
+Tiers (markers registered in pyproject.toml; tests/tiers.py has the rules): a test's
+tiers come from the fixtures it uses, directly or through other fixtures: ``pandoc``,
+``quarto_share``/``quarto_cli`` (``quarto``), ``rscript``/``lmer`` (``r``),
+``kernel``, ``r_kernel`` (``r`` and ``kernel``), ``chromium`` (``browser``),
+``course_data`` (``data``), ``ruff``/``mypy``/``node``/``actionlint`` (``tools``);
+a test with none is ``unit``. A tier marker written by hand is an error: give the test
+the fixture instead, which skips it, saying how to get what is missing. So
+``pytest -m unit`` is the quick loop, ``-m "not r"`` runs without R, and
+``./course test`` runs every tier. While a test runs, what its tiers do not include is
+a trap (R, the kernels, pandoc, the data): a test that starts one without saying so
+fails, naming what it started.
 
 nbval (which re-executes each committed notebook and compares its outputs)
 is switched on here only when the notebooks are collected, i.e. when
@@ -28,47 +33,30 @@ from pathlib import Path
 
 import pytest
 
+from tests import tiers
+
 ROOT = Path(__file__).resolve().parent
 SHARED_DATA = ROOT.parent / "shared" / "data"  # the build machines' pre-filled cache
-# What a notebook calls when it reads the course data (its cells' code).
-READS_DATA = ("load_schools(", "analysis_table(", "fetch(", "qm_fetch(")
 
 # Notebooks under tests/ are fixtures of the build and site tests, not course
 # material: nbval must not collect them.
 collect_ignore_glob = ["tests/**/*.ipynb", "bench/*", ".venv/*"]
 
-TIER_NAMES = ("unit", "kernel", "r", "browser", "quarto")
-# What tells that a test needs more than Python: its file, its name, the
-# reason of a skipif marker, or a fixture it uses.
-BY_FILE = {
-    "test_helpers_r_parity.py": ("r",),
-    "test_helpers_regression.py": ("r",),  # the R twins give the same numbers
-    "test_notebook_start.py": ("r",),  # install cells and fit_lme4 with and without R
-    "test_doctor.py": ("r",),  # checks R's packages against renv.lock
-    "test_site.py": ("r",),  # knitr renders the pages
-    "test_build.py": ("kernel", "r"),  # builds and executes scratch courses
-    "test_new_session.py": ("kernel", "r"),
-    "test_preview.py": ("kernel", "r"),
-    "test_student_sandbox.py": ("kernel", "r"),  # fresh venvs and R libraries
-}
-BY_NAME = {"test_quarto_render_whole_site": ("quarto",)}
-BY_SKIP_REASON = {"chromium": ("browser",), "quarto": ("quarto",), "Rscript": ("r",)}
-BY_FIXTURE = {"lmer": ("r",)}  # lme4 through pymer4
+
+@functools.cache
+def _notebook_code(notebook: Path) -> str:
+    """Return the code of a notebook's cells (what its tiers are read from)."""
+    import json
+
+    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    return "\n".join("".join(c.get("source", "")) for c in cells if c.get("cell_type") == "code")
 
 
-def _tiers(item: pytest.Item) -> set[str]:
-    if item.path.suffix == ".ipynb":  # an nbval cell: a kernel, R's for R notebooks
-        return {"kernel", "r"} if item.path.parent.name == "r" else {"kernel"}
-    tiers = set(BY_FILE.get(item.path.name, ()))
-    tiers.update(BY_NAME.get(getattr(item, "originalname", item.name), ()))
-    for mark in item.iter_markers("skipif"):
-        reason = str(mark.kwargs.get("reason", ""))
-        for word, found in BY_SKIP_REASON.items():
-            if word in reason:
-                tiers.update(found)
-    for fixture in getattr(item, "fixturenames", ()):
-        tiers.update(BY_FIXTURE.get(fixture, ()))
-    return tiers or {"unit"}
+def item_tiers(item: pytest.Item) -> set[str]:
+    """Return the tiers of a collected test (see tests/tiers.py)."""
+    if item.path.suffix == ".ipynb":  # an nbval cell
+        return tiers.notebook_tiers(item.path.parent.name, _notebook_code(item.path))
+    return tiers.fixture_tiers(getattr(item, "fixturenames", ()))
 
 
 def _collects_notebooks(config: pytest.Config) -> bool:
@@ -81,11 +69,27 @@ def _collects_notebooks(config: pytest.Config) -> bool:
     return False
 
 
+def _selects_notebooks(config: pytest.Config) -> bool:
+    """Whether the ``-m`` expression can select an nbval cell (whose tiers include kernel)."""
+    if not config.option.markexpr:
+        return True
+    from _pytest.mark.expression import Expression
+
+    try:
+        expression = Expression.compile(config.option.markexpr)
+    except Exception:  # pytest says what is wrong with it, later
+        return True
+    cells = ({"kernel"}, {"kernel", "r"}, {"kernel", "data"}, {"kernel", "r", "data"})
+    return any(
+        expression.evaluate(lambda name, /, found=found, **_: name in found) for found in cells
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     _data_folder()
     option = config.option
     off = hasattr(option, "nbval") and not (option.nbval or option.nbval_lax)
-    if off and _collects_notebooks(config):
+    if off and _collects_notebooks(config) and _selects_notebooks(config):
         option.nbval = True
     if getattr(option, "nbval", False) and not option.nbval_sanitize_with:
         option.nbval_sanitize_with = str(ROOT / "tests" / "nbval-sanitize.cfg")
@@ -93,10 +97,49 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if any(item.get_closest_marker(name) for name in TIER_NAMES):
-            continue  # the test set its tier itself
-        for tier in sorted(_tiers(item)):
+        by_hand = [name for name in tiers.TIERS if item.get_closest_marker(name)]
+        if by_hand:
+            raise pytest.UsageError(
+                f"{item.nodeid}: tier marker(s) {by_hand} set by hand; a test's tiers come "
+                "from its fixtures (tests/tiers.py): give it the fixture it needs instead"
+            )
+        for tier in sorted(item_tiers(item)):
             item.add_marker(tier)
+
+
+# The traps (tests/tiers.py) ------------------------------------------------------------
+
+
+@functools.cache
+def _traps() -> tiers.Traps:
+    return tiers.Traps()  # made on first use: each xdist worker makes its own
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Arm the traps of what the test does not need, before any of its fixtures is made.
+
+    An nbval cell of a notebook that reads the data is skipped when the data cannot be had.
+    """
+    needs = item_tiers(item)
+    _traps().arm(needs)
+    if item.path.suffix == ".ipynb" and "data" in needs:
+        folder, why = _course_data()
+        if folder is None:
+            pytest.skip(why)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Fail the test if a trap was sprung while it ran (its setup, call or teardown)."""
+    sprung = _traps().sprung()
+    if sprung:
+        pytest.fail("\n".join(dict.fromkeys(sprung)), pytrace=False)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _traps.cache_info().currsize:
+        _traps().remove()
 
 
 # The course data ---------------------------------------------------------------------
@@ -137,17 +180,3 @@ def course_data() -> Path:
     if folder is None:
         pytest.skip(why)
     return folder
-
-
-@functools.cache
-def _reads_data(notebook: Path) -> bool:
-    text = notebook.read_text(encoding="utf-8")
-    return any(call in text for call in READS_DATA)
-
-
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Skip an nbval cell of a notebook that reads the data when the data cannot be had."""
-    if item.path.suffix == ".ipynb" and _reads_data(item.path):
-        folder, why = _course_data()
-        if folder is None:
-            pytest.skip(why)
