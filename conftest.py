@@ -35,6 +35,12 @@ import pytest
 
 from tests import tiers
 
+# One BLAS thread in every process of the run (kept if set): the notebooks' kernels
+# have it already, and with xdist two workers share the cores; OpenBLAS threads
+# spinning against another worker's made an lme4 fit in a test several times slower.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
 ROOT = Path(__file__).resolve().parent
 SHARED_DATA = ROOT.parent / "shared" / "data"  # the build machines' pre-filled cache
 
@@ -85,6 +91,29 @@ def _selects_notebooks(config: pytest.Config) -> bool:
     )
 
 
+def _only_unit(config: pytest.Config) -> bool:
+    """Whether the ``-m`` expression selects unit tests and nothing else."""
+    if not config.option.markexpr:
+        return False
+    from _pytest.mark.expression import Expression
+
+    try:
+        expression = Expression.compile(config.option.markexpr)
+    except Exception:  # pytest says what is wrong with it, later
+        return False
+    others = [{"unit"}] + [{tier} for tier in tiers.TIERS if tier != "unit"]
+    found = [expression.evaluate(lambda name, /, tiers=t, **_: name in tiers) for t in others]
+    return found[0] and not any(found[1:])
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto``: xdist's one worker a core, but none for the unit tier (quicker in one)."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # xdist's own hook reads it
+    return 0 if _only_unit(config) else None
+
+
 def pytest_configure(config: pytest.Config) -> None:
     _data_folder()
     option = config.option
@@ -95,7 +124,20 @@ def pytest_configure(config: pytest.Config) -> None:
         option.nbval_sanitize_with = str(ROOT / "tests" / "nbval-sanitize.cfg")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+# On every core (pytest-xdist) ----------------------------------------------------------
+# ``./course test`` runs ``-n auto --dist loadfile``: the tests of a file (or the cells
+# of a notebook) stay together on one worker, so a module's fixtures are made once and
+# a notebook's cells run in order in one kernel; the tests of tiers.SHARED_OUT are
+# shared out one by one instead (each runs alone in kernels of its own; what they share
+# is built once, under a lock). Heavy files go first, so light ones fill the end.
+
+
+def _weight(found: set[str]) -> int:
+    """How early a file's tests go to a worker: heavy ones first, so light ones fill the end."""
+    return 2 if found & {"kernel", "browser"} else 1 if found != {"unit"} else 0
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         by_hand = [name for name in tiers.TIERS if item.get_closest_marker(name)]
         if by_hand:
@@ -105,6 +147,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             )
         for tier in sorted(item_tiers(item)):
             item.add_marker(tier)
+    if hasattr(config, "workerinput"):  # an xdist worker: every worker sorts alike
+        files: dict[Path, int] = {}
+        for item in items:
+            files[item.path] = max(files.get(item.path, 0), _weight(item_tiers(item)))
+        for path in files:
+            if path.name in tiers.SHARED_OUT:  # finely divided: after the big indivisible files
+                files[path] = min(files[path], 1)
+        items.sort(key=lambda item: -files[item.path])  # stable: each file keeps its order
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Schedule ``--dist loadfile``, but tiers.SHARED_OUT's tests one by one, heavy first."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return nodeid if Path(file).name in tiers.SHARED_OUT else file
+
+    config.option.loadscopereorder = False  # keep the heavy-first order
+    return Scheduling(config, log)
 
 
 # The traps (tests/tiers.py) ------------------------------------------------------------

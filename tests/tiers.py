@@ -51,6 +51,8 @@ TIERS = ("unit", "pandoc", "quarto", "r", "kernel", "browser", "data", "tools")
 READS_DATA = ("load_schools(", "analysis_table(", "fetch(", "qm_fetch(")
 STARTS_R = ("fit_lme4(", "pymer4", "rpy2")
 TRAPPED = ("r", "kernel", "pandoc", "data")
+# Files whose tests xdist shares out one by one (each runs alone in kernels of its own).
+SHARED_OUT = ("test_student_sandbox.py",)
 
 
 def fixture_tiers(fixturenames: Iterable[str]) -> set[str]:
