@@ -76,7 +76,9 @@ def _collects_notebooks(config: pytest.Config) -> bool:
 
 
 def _selects_notebooks(config: pytest.Config) -> bool:
-    """Whether the ``-m`` expression can select an nbval cell (whose tiers include kernel)."""
+    """Whether ``--part`` and ``-m`` can select an nbval cell (whose tiers include kernel)."""
+    if config.option.part not in (None, "execute"):
+        return False
     if not config.option.markexpr:
         return True
     from _pytest.mark.expression import Expression
@@ -114,6 +116,16 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     return 0 if _only_unit(config) else None
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--part",
+        choices=tiers.PARTS,
+        help="run one part of the suite (CI runs each in a job of its own): fast (what "
+        "executes no notebook and drives no browser), execute (the rest, nbval among it), "
+        "sandbox (the downloaded notebooks in fresh environments)",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     _data_folder()
     option = config.option
@@ -132,6 +144,11 @@ def pytest_configure(config: pytest.Config) -> None:
 # is built once, under a lock). Heavy files go first, so light ones fill the end.
 
 
+def part_of(item: pytest.Item) -> str:
+    """Return the part of the suite a test is in (``--part``, tiers.PARTS)."""
+    return tiers.part(item.path.name, item_tiers(item))
+
+
 def _weight(found: set[str]) -> int:
     """How early a file's tests go to a worker: heavy ones first, so light ones fill the end."""
     return 2 if found & {"kernel", "browser"} else 1 if found != {"unit"} else 0
@@ -147,6 +164,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             )
         for tier in sorted(item_tiers(item)):
             item.add_marker(tier)
+    if config.option.part:
+        config.hook.pytest_deselected(items=[i for i in items if part_of(i) != config.option.part])
+        items[:] = [i for i in items if part_of(i) == config.option.part]
     if hasattr(config, "workerinput"):  # an xdist worker: every worker sorts alike
         files: dict[Path, int] = {}
         for item in items:

@@ -69,6 +69,21 @@ def test_a_notebooks_tiers_come_from_its_language_and_code(language, code, expec
     assert tiers.notebook_tiers(language, code) == expected
 
 
+@pytest.mark.parametrize(
+    ("file", "found", "expected"),
+    [
+        ("test_student_sandbox.py", {"r", "kernel", "data"}, "sandbox"),
+        ("08-mixed-effects.ipynb", {"kernel", "r"}, "execute"),
+        ("test_site.py", {"pandoc", "quarto", "r", "browser"}, "execute"),
+        ("test_site.py", {"pandoc", "quarto", "r"}, "fast"),
+        ("test_source.py", {"unit"}, "fast"),
+    ],
+)
+def test_every_test_is_in_one_part_of_the_suite(file, found, expected):
+    assert tiers.part(file, found) == expected
+    assert expected in tiers.PARTS
+
+
 def test_every_tier_is_a_registered_marker():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     markers = config["tool"]["pytest"]["ini_options"]["markers"]

@@ -51,6 +51,9 @@ TIERS = ("unit", "pandoc", "quarto", "r", "kernel", "browser", "data", "tools")
 READS_DATA = ("load_schools(", "analysis_table(", "fetch(", "qm_fetch(")
 STARTS_R = ("fit_lme4(", "pymer4", "rpy2")
 TRAPPED = ("r", "kernel", "pandoc", "data")
+# The suite in parts, for CI's jobs (``--part``; .github/workflows/test.yml runs each):
+# every test is in exactly one (`part`), so together they are the whole suite.
+PARTS = ("fast", "execute", "sandbox")
 # Files whose tests xdist shares out one by one (each runs alone in kernels of its own).
 SHARED_OUT = ("test_student_sandbox.py",)
 
@@ -69,6 +72,17 @@ def notebook_tiers(language: str, code: str) -> set[str]:
     if any(call in code for call in READS_DATA):
         found.add("data")
     return found
+
+
+def part(file_name: str, found: set[str]) -> str:
+    """Return the part of a test in file `file_name` with tiers `found`.
+
+    ``sandbox``: the downloaded notebooks in fresh environments; ``execute``: what runs
+    notebooks (nbval among it) or drives a browser; ``fast``: the rest.
+    """
+    if file_name in SHARED_OUT:
+        return "sandbox"
+    return "execute" if found & {"kernel", "browser"} else "fast"
 
 
 # --------------------------------------------------------------------------- traps
