@@ -75,37 +75,36 @@ def _collects_notebooks(config: pytest.Config) -> bool:
     return False
 
 
+def _selected(config: pytest.Config, candidates: list[set[str]]) -> list[bool] | None:
+    """For each set of tiers, whether ``-m`` selects a test with them (None: no -m)."""
+    if not config.option.markexpr:
+        return None
+    from _pytest.mark.expression import Expression
+
+    try:
+        expression = Expression.compile(config.option.markexpr)
+    except Exception:  # pytest says what is wrong with it, later
+        return None
+    return [expression.evaluate(lambda name, /, t=t, **_: name in t) for t in candidates]
+
+
 def _selects_notebooks(config: pytest.Config) -> bool:
     """Whether ``--part`` and ``-m`` can select an nbval cell (whose tiers include kernel)."""
     if config.option.part not in (None, "execute"):
         return False
-    if not config.option.markexpr:
-        return True
-    from _pytest.mark.expression import Expression
-
-    try:
-        expression = Expression.compile(config.option.markexpr)
-    except Exception:  # pytest says what is wrong with it, later
-        return True
-    cells = ({"kernel"}, {"kernel", "r"}, {"kernel", "data"}, {"kernel", "r", "data"})
-    return any(
-        expression.evaluate(lambda name, /, found=found, **_: name in found) for found in cells
-    )
+    cells = [{"kernel"}, {"kernel", "r"}, {"kernel", "data"}, {"kernel", "r", "data"}]
+    found = _selected(config, cells)
+    return found is None or any(found)
 
 
 def _only_unit(config: pytest.Config) -> bool:
     """Whether the ``-m`` expression selects unit tests and nothing else."""
-    if not config.option.markexpr:
-        return False
-    from _pytest.mark.expression import Expression
-
-    try:
-        expression = Expression.compile(config.option.markexpr)
-    except Exception:  # pytest says what is wrong with it, later
-        return False
-    others = [{"unit"}] + [{tier} for tier in tiers.TIERS if tier != "unit"]
-    found = [expression.evaluate(lambda name, /, tiers=t, **_: name in tiers) for t in others]
-    return found[0] and not any(found[1:])
+    others = [t for t in tiers.TIERS if t != "unit"]
+    combinations = [
+        {t for i, t in enumerate(others) if n >> i & 1} for n in range(1, 2 ** len(others))
+    ]
+    found = _selected(config, [{"unit"}, *combinations])
+    return found is not None and found[0] and not any(found[1:])
 
 
 @pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook
