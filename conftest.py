@@ -97,22 +97,19 @@ def _selects_notebooks(config: pytest.Config) -> bool:
     return found is None or any(found)
 
 
-def _only_unit(config: pytest.Config) -> bool:
-    """Whether the ``-m`` expression selects unit tests and nothing else."""
-    others = [t for t in tiers.TIERS if t != "unit"]
-    combinations = [
-        {t for i, t in enumerate(others) if n >> i & 1} for n in range(1, 2 ** len(others))
-    ]
-    found = _selected(config, [{"unit"}, *combinations])
-    return found is not None and found[0] and not any(found[1:])
-
-
 @pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """``-n auto``: xdist's one worker a core, but none for the unit tier (quicker in one)."""
+    """``-n auto`` (pyproject.toml): xdist's worker a core, but none for test files named.
+
+    Workers pay for themselves on a folder (the whole suite, a tier); the tests of a file
+    would all go to one worker anyway (``--dist loadfile``), unless shared out.
+    """
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None  # xdist's own hook reads it
-    return 0 if _only_unit(config) else None
+    paths = [Path(config.invocation_params.dir) / arg.split("::")[0] for arg in config.args]
+    if paths and all(p.is_file() and p.name not in tiers.SHARED_OUT for p in paths):
+        return 0
+    return None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -136,7 +133,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # On every core (pytest-xdist) ----------------------------------------------------------
-# ``./course test`` runs ``-n auto --dist loadfile``: the tests of a file (or the cells
+# pyproject.toml asks for ``-n auto --dist loadfile``: the tests of a file (or the cells
 # of a notebook) stay together on one worker, so a module's fixtures are made once and
 # a notebook's cells run in order in one kernel; the tests of tiers.SHARED_OUT are
 # shared out one by one instead (each runs alone in kernels of its own; what they share
