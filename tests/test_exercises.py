@@ -19,7 +19,7 @@ from coursebuild.execute import run
 
 HERE = Path(__file__).parent / "build"
 LANGS = ("python", "r")
-pytestmark = [pytest.mark.kernel, pytest.mark.r]
+pytestmark = pytest.mark.usefixtures("pandoc", "kernel", "r_kernel")  # each builds and runs
 
 
 @pytest.fixture(scope="module")

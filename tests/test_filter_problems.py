@@ -11,6 +11,7 @@ from coursebuild.convert import pandoc_path
 from coursebuild.problems import read_problems
 
 FILTERS = CourseConfig.load(ROOT).filters
+pytestmark = pytest.mark.usefixtures("pandoc")  # every test runs the filters in pandoc
 
 TWO_BAD_DIVS = """\
 ::: {.multicode data-source-line="1"}

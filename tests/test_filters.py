@@ -40,6 +40,8 @@ CELLS = ROOT / "filters" / "cells.lua"
 NOTEBOOK_FILTERS = tuple(ROOT / f for f in CourseConfig.load(ROOT).filters)
 SITE_FILTERS = tuple(f for f in NOTEBOOK_FILTERS if f != CELLS)
 
+pytestmark = pytest.mark.usefixtures("pandoc")  # every test runs the filters in pandoc
+
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 

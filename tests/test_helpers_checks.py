@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import shutil
 import subprocess
 
 import pandas as pd
@@ -109,9 +108,7 @@ def test_a_key_matches_its_own_answer_and_not_a_changed_one(case):
         assert checks.mismatches("v", spec, changed(data), key) not in ("", None)
 
 
-def test_python_and_r_compute_the_same_keys(tmp_path):
-    if shutil.which("Rscript") is None:
-        pytest.skip("Rscript not found: the R twin's keys were not compared")
+def test_python_and_r_compute_the_same_keys(tmp_path, rscript):
     cases = {name: {"spec": spec, "data": data} for name, (spec, data) in CASES.items()}
     (tmp_path / "cases.json").write_text(json.dumps(cases))
     script = f"""
@@ -126,7 +123,7 @@ for (name in names(cases)) {{
   cat(name, "\\t", check_key("v", spec, data), "\\n", sep = "")
 }}
 """
-    out = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, check=True)
+    out = subprocess.run([rscript, "-e", script], capture_output=True, text=True, check=True)
     r_keys = dict(line.split("\t", 1) for line in out.stdout.rstrip("\n").split("\n"))
     for name, (spec, data) in CASES.items():
         assert r_keys[name] == checks.key("v", spec, data), name

@@ -11,35 +11,38 @@ import pytest
 
 matplotlib.use("Agg")
 
+MODULES = [
+    "helpers." + m
+    for m in (
+        "columns",
+        "mixed.effects",
+        "mixed.gains",
+        "mixed.intervals",
+        "mixed.lrt",
+        "mixed.variance",
+        "fitting",
+        "precision",
+        "plots",
+        "regression",
+        "transforms",
+    )
+]
 # Modules whose examples read the course data (from the cache, QM_DATA_DIR).
-READ_DATA = {"helpers.dictionary", "helpers.registry", "helpers.tables"}
+READ_DATA = ["helpers." + m for m in ("dictionary", "registry", "tables")]
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "helpers." + m
-        for m in (
-            "columns",
-            "dictionary",
-            "mixed.effects",
-            "mixed.gains",
-            "mixed.intervals",
-            "mixed.lrt",
-            "mixed.variance",
-            "fitting",
-            "precision",
-            "plots",
-            "registry",
-            "regression",
-            "tables",
-            "transforms",
-        )
-    ],
-)
-def test_docstring_examples(name: str, request: pytest.FixtureRequest) -> None:
-    if name in READ_DATA:
-        request.getfixturevalue("course_data")
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    run_examples(name)
+
+
+@pytest.mark.usefixtures("course_data")
+@pytest.mark.parametrize("name", READ_DATA)
+def test_docstring_examples_reading_the_data(name: str) -> None:
+    run_examples(name)
+
+
+def run_examples(name: str) -> None:
     module = importlib.import_module(name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # toy fits in the examples warn about convergence

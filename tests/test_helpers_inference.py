@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -304,9 +303,7 @@ writeLines(jsonlite::toJSON(out, digits = NA, auto_unbox = TRUE), "{out}")
 
 
 @pytest.fixture(scope="module")
-def r_results(course_data, tmp_path_factory):
-    if shutil.which("Rscript") is None:
-        pytest.skip("Rscript is not installed: the R twin of the inference helpers is unchecked")
+def r_results(course_data, rscript, tmp_path_factory):
     folder = tmp_path_factory.mktemp("inference")
     out = folder / "out.json"
     script = folder / "run.R"
@@ -395,10 +392,8 @@ def test_words_and_tables_are_the_same_text_in_r(python_fits, r_results):
     )
 
 
-def test_a_pymer4_model_gives_lmertests_table():
+def test_a_pymer4_model_gives_lmertests_table(lmer):
     """With R there, fixed_effects_table() reads pymer4's lmerTest table, same columns."""
-    if shutil.which("Rscript") is None:
-        pytest.skip("R is not installed: pymer4 needs it")
     pymer4 = pytest.importorskip("pymer4.models", reason="pymer4 (lme4 from Python) missing")
     frame = _simulated()
     model = pymer4.Lmer("y ~ x + (1 | g)", data=frame)

@@ -1,7 +1,6 @@
 """Tests of helpers.mixed on simulated data with known parameters, and against lme4."""
 
 import math
-import shutil
 import warnings
 
 import numpy as np
@@ -242,14 +241,6 @@ def test_required_change_refusals(crossed: tuple) -> None:
 
 
 # --------------------------------------------------------------------------- against lme4
-
-
-@pytest.fixture(scope="module")
-def lmer() -> type:
-    if shutil.which("Rscript") is None:
-        pytest.skip("R is not installed: lme4 comparisons need Rscript, lme4 and pymer4")
-    pymer4 = pytest.importorskip("pymer4.models", reason="pymer4 (lme4 from Python) missing")
-    return pymer4.Lmer
 
 
 def test_crossed_matches_lme4(crossed: tuple, lmer: type) -> None:

@@ -1,7 +1,6 @@
 """The R helper (helpers/R/schools.R) gives the same analysis rows as the Python helpers."""
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -38,16 +37,6 @@ def run_r(code: str, tmp_path: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["Rscript", "--vanilla", str(script)], capture_output=True, text=True, timeout=120
     )
-
-
-@pytest.fixture(scope="module")
-def rscript() -> str:
-    path = shutil.which("Rscript")
-    if path is None:
-        pytest.skip(
-            "Rscript is not installed: the R/Python parity of helpers/R/schools.R is unchecked"
-        )
-    return path
 
 
 def test_r_and_python_give_the_same_rows(course_data: Path, rscript: str, tmp_path: Path) -> None:

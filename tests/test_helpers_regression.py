@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -117,14 +116,12 @@ writeLines(c(format_p(0), format_p(0.01088), format_p(0.5)), "{p}")
 """
 
 
-def test_the_r_twin_gives_the_same_numbers(frame, tmp_path):
-    if shutil.which("Rscript") is None:
-        pytest.skip("Rscript is not installed: helpers/R/regression.R is unchecked")
+def test_the_r_twin_gives_the_same_numbers(frame, tmp_path, rscript):
     csv, lines, vif, p = (tmp_path / n for n in ("d.csv", "lines.txt", "vif.csv", "p.txt"))
     frame.to_csv(csv, index=False)
     script = tmp_path / "run.R"
     script.write_text(R_SCRIPT.format(helpers=R_HELPERS, csv=csv, lines=lines, vif=vif, p=p))
-    done = subprocess.run(["Rscript", "--vanilla", str(script)], capture_output=True, text=True)
+    done = subprocess.run([rscript, "--vanilla", str(script)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
 
     fit = smf.ols("y ~ x + z + g", frame).fit()

@@ -1,27 +1,24 @@
-"""The Python code is ruff clean (lint and format)."""
+"""The Python code is ruff clean (lint and format) and mypy clean."""
 
 import subprocess
-import sys
 
 from coursebuild.config import ROOT
 
 
-def ruff(*args: str) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "ruff", *args]
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+def run(cmd: list[str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*cmd, *args], cwd=ROOT, capture_output=True, text=True)
 
 
-def test_ruff_check_is_clean():
-    result = ruff("check", ".")
+def test_ruff_check_is_clean(ruff):
+    result = run(ruff, "check", ".")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_ruff_format_is_clean():
-    result = ruff("format", "--check", ".")
+def test_ruff_format_is_clean(ruff):
+    result = run(ruff, "format", "--check", ".")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_mypy_is_clean():
-    cmd = [sys.executable, "-m", "mypy"]  # files and settings: [tool.mypy] in pyproject.toml
-    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+def test_mypy_is_clean(mypy):
+    result = run(mypy)  # files and settings: [tool.mypy] in pyproject.toml
     assert result.returncode == 0, result.stdout + result.stderr

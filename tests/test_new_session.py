@@ -39,7 +39,7 @@ def course(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+def built(tmp_path_factory, pandoc, kernel, r_kernel) -> tuple[Path, subprocess.CompletedProcess]:
     """Return a project with one new session, created and built (once for the module)."""
     root = make_project(tmp_path_factory.mktemp("new"))
     created = course(root, "new", NAME, 'Schools: a "first" try')
@@ -99,7 +99,7 @@ def test_new_session_passes_nbval(built):
     assert "failed" not in result.stdout.splitlines()[-1]
 
 
-def test_new_session_page_passes_the_site_checks(built, tmp_path, quarto_share):
+def test_new_session_page_passes_the_site_checks(built, tmp_path, page_render):
     root, _ = built
     qmd = root / "sessions" / f"{NAME}.qmd"
     html = site.render_page(qmd, tmp_path / f"{NAME}.html", root)

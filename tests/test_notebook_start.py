@@ -172,6 +172,7 @@ def test_a_students_own_helpers_module_does_not_stop_the_install(tmp_path):
     assert release.wheel_name() in done.stdout
 
 
+@pytest.mark.usefixtures("rscript")
 @pytest.mark.parametrize("installed", ["this", "another", None])
 def test_r_install_cell_installs_only_when_qmhelpers_is_missing(tmp_path, installed):
     """install.packages runs unless qmhelpers is installed at this version.
@@ -324,7 +325,7 @@ def test_fit_lme4_switched_off_loads_nothing_and_says_nothing():
     assert done.stdout.splitlines() == ["RESULT (None, []) []"]
 
 
-@pytest.mark.skipif(shutil.which("R") is None, reason="R is not installed: no lme4 to fit with")
+@pytest.mark.usefixtures("rscript")  # lme4 through pymer4 (embedded R)
 def test_fit_lme4_with_r_fits_what_statsmodels_fits():
     done = subprocess.run([sys.executable, "-c", LME4_CODE], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -6,6 +6,8 @@ And what students install has wheels on the Pythons the setup page promises.
 import re
 from importlib import metadata
 
+import pytest
+
 from coursebuild import pins
 from coursebuild.config import ROOT
 from coursebuild.languages import LANGUAGES
@@ -26,6 +28,7 @@ def test_requirements_pins_are_the_installed_versions():
     assert not wrong, f"requirements.txt pin vs installed: {wrong}"
 
 
+@pytest.mark.usefixtures("rscript")  # asks R for the installed versions
 def test_every_r_package_used_is_locked_at_the_installed_version():
     locked = pins.locked_r()
     used = pins.r_packages()

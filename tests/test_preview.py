@@ -121,12 +121,13 @@ class EventLog:
 
 
 @pytest.fixture
-def running(tmp_path, quarto_share):
+def running(tmp_path, page_render, kernel, r_kernel):
     """(project, port, process, output file) of a preview of the tiny session.
 
     Port 0: the preview takes a free port itself and prints it (no race with
-    other programs for a port picked here). The page renders with Quarto's
-    resources (`quarto_share`: found, or the test is skipped saying how to get them).
+    other programs for a port picked here). The preview builds the session (pandoc, both
+    kernels) and renders its page with Quarto's resources and knitr (`page_render`):
+    without them the test is skipped, saying how to get them.
     """
     root = make_project(tmp_path)
     out = tmp_path / "preview.log"

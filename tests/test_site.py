@@ -12,9 +12,10 @@ across a reload and another page, with no console error, no broken image,
 and no serious or critical axe-core violation.
 
 With `quarto` on PATH the whole site is also rendered by `quarto render`;
-otherwise that test is skipped and says so. Tests that render take the
-``quarto_share`` fixture (tests/conftest.py): without Quarto's resources they
-are skipped, saying how to get them.
+otherwise that test is skipped and says so. Tests that render a session page take
+the ``page_render`` fixture (tests/conftest.py: Quarto's resources, R for knitr,
+pandoc), other pages ``quarto_share`` and ``pandoc``: without them they are
+skipped, saying how to get them.
 """
 
 from __future__ import annotations
@@ -51,8 +52,6 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 LABELS = CONFIG["multicode"]["labels"]
 LANGUAGES = [str(x).lower() for x in CONFIG["multicode"]["languages"]]
 
-needs_chromium = pytest.mark.skipif(harness.chromium() is None, reason="chromium is not installed")
-
 
 def notebooks_of(root: Path, session: str) -> dict[str, list[dict]]:
     """Each language's notebooks of a session: the download, and the answers variant if any."""
@@ -78,7 +77,7 @@ def make_project(tmp: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def fixture_page(tmp_path_factory, quarto_share) -> tuple[Path, Path, Path]:
+def fixture_page(tmp_path_factory, page_render) -> tuple[Path, Path, Path]:
     """(project, session, html) of the fixture session rendered once."""
     root = make_project(tmp_path_factory.mktemp("site"))
     qmd = root / "sessions" / "01-fixture.qmd"
@@ -93,7 +92,7 @@ def course() -> Course:
 
 
 @pytest.fixture(scope="module")
-def pages(quarto_share, course) -> dict[Path, Path]:
+def pages(page_render, course) -> dict[Path, Path]:
     """Every page of the site (built sessions only), rendered once: {qmd: html}."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         htmls = pool.map(
@@ -132,6 +131,7 @@ def test_engine_is_chosen_like_quarto(course):
     assert site.engine_of(course.read(ROOT / "index.qmd")) == "markdown"
 
 
+@pytest.mark.usefixtures("rscript")
 def test_knitr_cell_shape(tmp_path, quarto_share, course):
     """Check what notebook-outputs relies on in Quarto's knitr output.
 
@@ -156,6 +156,7 @@ def test_knitr_cell_shape(tmp_path, quarto_share, course):
     assert "#|" not in markdown
 
 
+@pytest.mark.usefixtures("rscript")
 def test_render_needs_no_python_or_reticulate(tmp_path, quarto_share, course):
     """Check that the knitr step never calls Python.
 
@@ -249,7 +250,7 @@ def test_multicode_blocks_are_quarto_tabsets(fixture_page):
         assert not ts.find_all("h4")  # the tab headers became tabs
 
 
-def test_stale_notebook_stops_the_render(tmp_path, quarto_share):
+def test_stale_notebook_stops_the_render(tmp_path, page_render):
     root = make_project(tmp_path)
     qmd = root / "sessions" / "01-fixture.qmd"
     qmd.write_text(qmd.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
@@ -263,7 +264,7 @@ def test_stale_notebook_stops_the_render(tmp_path, quarto_share):
     assert not out.exists()
 
 
-def test_missing_notebook_stops_the_render(tmp_path, quarto_share):
+def test_missing_notebook_stops_the_render(tmp_path, page_render):
     root = make_project(tmp_path)
     (root / "notebooks" / "r" / "01-fixture.ipynb").unlink()
     with pytest.raises(
@@ -274,7 +275,7 @@ def test_missing_notebook_stops_the_render(tmp_path, quarto_share):
         site.render_page(root / "sessions" / "01-fixture.qmd", tmp_path / "out.html", root)
 
 
-def test_chunk_without_its_notebook_cell_is_reported(tmp_path, capsys, quarto_share):
+def test_chunk_without_its_notebook_cell_is_reported(tmp_path, capsys, page_render):
     """Check a chunk whose code no notebook cell has (notebook edited by hand).
 
     It gets no outputs and a warning naming the session; the page check then fails.
@@ -292,6 +293,7 @@ def test_chunk_without_its_notebook_cell_is_reported(tmp_path, capsys, quarto_sh
     assert any("is not on the page" in p for p in problems), problems
 
 
+@pytest.mark.usefixtures("pandoc")  # a page without R chunks: no knitr
 def test_malformed_block_stops_the_render(tmp_path, quarto_share):
     """Under Quarto (whose `error` only logs) a filter's error still stops the page."""
     root = make_project(tmp_path)
@@ -304,6 +306,7 @@ def test_malformed_block_stops_the_render(tmp_path, quarto_share):
     assert not out.exists()
 
 
+@pytest.mark.usefixtures("pandoc")  # a page without R chunks: no knitr
 def test_pages_outside_sessions_are_untouched(tmp_path, quarto_share):
     root = make_project(tmp_path)
     page = root / "notes.qmd"
@@ -349,7 +352,7 @@ def url_of(base: str, probe_copy: Path) -> str:
     return f"{base}/{probe_copy.relative_to(OUT).as_posix()}"
 
 
-@needs_chromium
+@pytest.mark.usefixtures("chromium")
 def test_one_click_switches_every_panel_and_is_remembered(fixture_page, pages, tmp_path):
     """Check Quarto's tabsets.js: one click on R shows R in every grouped tabset.
 
@@ -373,7 +376,7 @@ def test_one_click_switches_every_panel_and_is_remembered(fixture_page, pages, t
         assert harness.probe_problems(data) == []
 
 
-@needs_chromium
+@pytest.mark.usefixtures("chromium")
 @pytest.mark.skipif(not AXE.exists(), reason="node_modules/axe-core missing: run tools/setup.sh")
 def test_every_page_in_chromium(fixture_page, pages, tmp_path):
     """Every page: screenshot; no console error, broken image or serious axe violation."""
@@ -396,7 +399,7 @@ def test_every_page_in_chromium(fixture_page, pages, tmp_path):
     assert {n: p for n, p in results.items() if p} == {}
 
 
-@needs_chromium
+@pytest.mark.usefixtures("chromium")
 @pytest.mark.skipif(not AXE.exists(), reason="node_modules/axe-core missing: run tools/setup.sh")
 def test_browser_check_catches_broken_pages(fixture_page, tmp_path):
     """The browser check fails a page with a broken script, a missing image, no alt text."""
@@ -420,13 +423,9 @@ def test_browser_check_catches_broken_pages(fixture_page, tmp_path):
 # The whole site, with Quarto ------------------------------------------------------------------
 
 
-def test_quarto_render_whole_site(tmp_path):
-    quarto = shutil.which("quarto")
-    if quarto is None:
-        pytest.skip(
-            "quarto is not on PATH: the whole-site render (quarto render + link and image "
-            "check) was not run; the pages above ran Quarto's knitr and Lua chain only"
-        )
+@pytest.mark.usefixtures("rscript")  # quarto render runs knitr
+def test_quarto_render_whole_site(tmp_path, quarto_cli):
+    quarto = quarto_cli
     project = tmp_path / "site"
     skip = shutil.ignore_patterns(".venv", ".git", "test-output", "_site", ".build", "node_modules")
     shutil.copytree(ROOT, project, ignore=skip)
@@ -449,6 +448,7 @@ def test_quarto_render_whole_site(tmp_path):
     assert problems == []
 
 
+@pytest.mark.usefixtures("page_render")
 def test_one_page_render_reads_the_configuration_once_and_each_session_once(tmp_path, file_reads):
     root = make_project(tmp_path)
     reads = file_reads
@@ -458,6 +458,7 @@ def test_one_page_render_reads_the_configuration_once_and_each_session_once(tmp_
     assert reads.count("01-fixture.qmd") == 1
 
 
+@pytest.mark.usefixtures("page_render")
 def test_a_notebook_built_with_another_version_of_a_partial_stops_the_render(tmp_path):
     root = make_project(tmp_path)
     (root / "sessions" / "_note.qmd").write_text("A partial.\n", "utf-8")
@@ -470,6 +471,7 @@ def test_a_notebook_built_with_another_version_of_a_partial_stops_the_render(tmp
         site.render_page(root / "sessions" / "01-fixture.qmd", tmp_path / "out.html", root)
 
 
+@pytest.mark.usefixtures("page_render")
 def test_a_markdown_output_starting_with_a_percent_sign_is_shown(tmp_path):
     """Pandoc reads a leading "%" as a title block: a say() sentence must not vanish."""
     root = make_project(tmp_path)

