@@ -1,9 +1,9 @@
 """Checks every session page shares: typed numbers, cell order, clean outputs, computed words.
 
-Used by tests/test_session_06.py and tests/test_session_07.py (session 08's own test file
-predates it). A session's sentences are printed by code: Python shows Markdown
-(``say(...)``), R prints text; :func:`sentences` reads either, so a test can check the
-words against the numbers and the two languages against each other.
+Used by every session's test file (tests/test_session_*.py). A session's sentences are
+printed by code: Python shows Markdown (``say(...)``), R prints text; :func:`sentences`
+reads either, so a test can check the words against the numbers and the two languages
+against each other.
 """
 
 from __future__ import annotations
@@ -113,6 +113,29 @@ def said(python: nbformat.NotebookNode, r: nbformat.NotebookNode, cell: str) -> 
 def says_cells(nb: nbformat.NotebookNode, lang: str) -> list[str]:
     """Ids of the cells whose job is a computed sentence (``*-says-<lang>``)."""
     return [c.id for c in nb.cells if c.get("id", "").endswith(f"-says-{lang}")]
+
+
+def says_texts(session: str, lang: str = "r") -> dict[str, str]:
+    """Return each ``*-says`` cell's sentences in the `lang` notebook, by name without language."""
+    nb = notebook(session, lang)
+    return {cell.removesuffix(f"-{lang}"): sentences(nb, cell) for cell in says_cells(nb, lang)}
+
+
+def flipped(texts: dict[str, str], cell: str, word: str, other: str) -> dict[str, str]:
+    """Return `texts` with `word` in `cell` changed to `other` (the word must be there)."""
+    assert word in texts[cell], f"{cell} no longer says {word!r}: {texts[cell]}"
+    return {**texts, cell: texts[cell].replace(word, other)}
+
+
+def estimates(session: str, variant: str = "") -> tuple[dict, dict]:
+    """Return the estimates the Python and the R notebook of `session` store (`variant`)."""
+    from parity import notebook_estimates
+
+    python, r = (
+        notebook_estimates(ROOT / "notebooks" / lang / f"{session}{variant}.ipynb", lang, session)
+        for lang in ("python", "r")
+    )
+    return python, r
 
 
 def assert_answers_ran(session: str, lang: str, cells: set[str]) -> None:

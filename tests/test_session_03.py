@@ -19,7 +19,7 @@ import re
 
 import pytest
 import sessioncheck as sc
-from parity import Spec, compare, notebook_estimates
+from parity import Spec, compare
 
 from coursebuild.course import session_paths
 
@@ -46,10 +46,7 @@ def _spec(variant: str) -> Spec:
 
 
 def _read(variant: str):
-    spec = _spec(variant)
-    return spec, *(
-        notebook_estimates(spec.notebook(lang, variant), lang, SESSION) for lang in ("python", "r")
-    )
+    return _spec(variant), *sc.estimates(SESSION, variant)
 
 
 @pytest.mark.parametrize("variant", ["", ".answers"])

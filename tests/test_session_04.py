@@ -17,7 +17,7 @@ import re
 
 import pytest
 import sessioncheck as sc
-from parity import Estimates, notebook_estimates, relative_difference
+from parity import Estimates, relative_difference
 
 SESSION = "04-hypothesis-tests"
 REGION = "London"  # the notebook's default `region` parameter
@@ -27,11 +27,7 @@ P_ATOL = 1e-6  # p-values are shown to 3 decimals; R computes 1 - F, exact to ~1
 
 
 def _read(variant: str = "") -> tuple[Estimates, Estimates]:
-    out = []
-    for lang in ("python", "r"):
-        path = sc.ROOT / "notebooks" / lang / f"{SESSION}{variant}.ipynb"
-        out.append(notebook_estimates(path, lang, SESSION))
-    return out[0], out[1]
+    return sc.estimates(SESSION, variant)
 
 
 def _by_model(estimates: Estimates) -> dict[str, dict[str, float]]:
@@ -149,12 +145,7 @@ def word_problems(texts: dict[str, str], values: dict[str, dict[str, float]]) ->
 
 @pytest.fixture(scope="module")
 def texts():
-    nb = sc.notebook(SESSION, "r")
-    return {
-        c.id.removesuffix("-r"): sc.sentences(nb, c.id)
-        for c in nb.cells
-        if c.get("id", "").endswith("-says-r")
-    }
+    return sc.says_texts(SESSION)
 
 
 @pytest.fixture(scope="module")
@@ -177,10 +168,7 @@ def test_words_follow_from_the_numbers(texts, values):
     ],
 )
 def test_a_flipped_word_fails(texts, values, cell, word, flipped):
-    assert word in texts[cell]
-    broken = dict(texts)
-    broken[cell] = texts[cell].replace(word, flipped)
-    assert word_problems(broken, values)
+    assert word_problems(sc.flipped(texts, cell, word, flipped), values)
 
 
 def test_a_changed_number_fails(texts, values):

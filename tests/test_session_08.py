@@ -48,16 +48,9 @@ SPEC = Spec(
 )
 
 
-def _read(variant: str = "") -> tuple[Estimates, Estimates]:
-    return (
-        notebook_estimates(SPEC.notebook("python", variant), "python", SESSION),
-        notebook_estimates(SPEC.notebook("r", variant), "r", SESSION),
-    )
-
-
 @pytest.mark.parametrize("variant", ["", ".answers"])
 def test_python_and_r_agree(variant):
-    python, r = _read(variant)
+    python, r = sc.estimates(SESSION, variant)
     problems = compare(SPEC, python, r)
     assert not problems, "\n".join(problems)
     rows = {key: values["n"] for key, values in {**python, **r}.items() if "n" in values}
@@ -65,7 +58,7 @@ def test_python_and_r_agree(variant):
 
 
 def test_a_deliberate_divergence_fails():
-    python, r = _read()
+    python, r = sc.estimates(SESSION)
     for key, quantity in (("ctx/sm", "df:fsm_la_mean"), ("null_log/sm", "icc_upper"),
                           ("ols/sm", "coef:log_PERCTOT")):  # fmt: skip
         broken = copy.deepcopy(python)

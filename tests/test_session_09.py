@@ -55,16 +55,9 @@ SPEC = Spec(
 )
 
 
-def _read(variant: str = "") -> tuple[Estimates, Estimates]:
-    return (
-        notebook_estimates(SPEC.notebook("python", variant), "python", SESSION),
-        notebook_estimates(SPEC.notebook("r", variant), "r", SESSION),
-    )
-
-
 @pytest.mark.parametrize("variant", ["", ".answers"])
 def test_python_and_r_agree(variant):
-    python, r = _read(variant)
+    python, r = sc.estimates(SESSION, variant)
     problems = compare(SPEC, python, r)
     assert not problems, "\n".join(problems)
     rows = {key: values["n"] for key, values in {**python, **r}.items() if "n" in values}
@@ -72,13 +65,13 @@ def test_python_and_r_agree(variant):
 
 
 def test_the_bootstrap_counts_are_equal():
-    python, r = _read()
+    python, r = sc.estimates(SESSION)
     for quantity in ("exceed", "above_3.84"):
         assert python["boot/sm"][quantity] == r["boot/lme4"][quantity]
 
 
 def test_a_deliberate_divergence_fails():
-    python, r = _read()
+    python, r = sc.estimates(SESSION)
     for key, quantity in (("final/sm", "df:log_PTFSM6CLA1A"), ("tests/sm", "region_ml:statistic"),
                           ("brighton/sm", "bias_corrected:Longhill High School")):  # fmt: skip
         broken = copy.deepcopy(python)
