@@ -72,6 +72,8 @@ def run_build(root: Path, jobs: int = 2) -> Run:
             str(root),
             "--report",
             str(report),
+            "--jobs",
+            str(jobs),
         ],
         capture_output=True,
         text=True,
