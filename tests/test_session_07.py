@@ -376,6 +376,7 @@ def test_the_model_carried_forward_is_explained_by_computed_tests(estimates):
     assert stats.f.sf(estimates["final/lm"]["resid_la_f"], df1, df2) < alpha
     # the region-by-disadvantage question goes to session 9, by the name the plan gives it
     assert 'Session 9 ("Slopes by local authority")' in prose
+    assert "\n## Slopes by local authority\n" in sc.source("09-random-slopes")  # kept there
     assert "session 8's mixed models, which can also let the slopes vary" not in prose
 
 
