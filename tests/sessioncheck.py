@@ -115,6 +115,25 @@ def says_cells(nb: nbformat.NotebookNode, lang: str) -> list[str]:
     return [c.id for c in nb.cells if c.get("id", "").endswith(f"-says-{lang}")]
 
 
+def assert_same_sentences(
+    session: str, extra: tuple[str, ...] = (), at_least: int = 0
+) -> list[str]:
+    """Assert both notebooks print the same sentences; return the ``*-says`` cells' names.
+
+    Each ``*-says`` cell (in the same order in both, at least `at_least` of them) and
+    each cell named in `extra` prints something, the same in Python as in R.
+    """
+    python, r = notebook(session, "python"), notebook(session, "r")
+    cells = [cell.removesuffix("-python") for cell in says_cells(python, "python")]
+    assert [f"{cell}-r" for cell in cells] == says_cells(r, "r")
+    assert len(cells) >= at_least, cells
+    for cell in (*cells, *extra):
+        ours, theirs = said(python, r, cell)
+        assert ours, cell
+        assert ours == theirs, cell
+    return cells
+
+
 def says_texts(session: str, lang: str = "r") -> dict[str, str]:
     """Return each ``*-says`` cell's sentences in the `lang` notebook, by name without language."""
     nb = notebook(session, lang)

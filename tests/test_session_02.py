@@ -77,14 +77,7 @@ def test_a_deliberate_divergence_fails():
 
 
 def test_both_languages_print_the_same_sentences():
-    python, r = sc.notebook(SESSION, "python"), sc.notebook(SESSION, "r")
-    cells = [i.removesuffix("-python") for i in sc.says_cells(python, "python")]
-    assert [f"{c}-r" for c in cells] == sc.says_cells(r, "r")
-    assert len(cells) >= 5
-    for cell in cells:
-        ours, theirs = sc.said(python, r, cell)
-        assert ours, cell
-        assert ours == theirs, cell
+    sc.assert_same_sentences(SESSION, at_least=5)
 
 
 def _comma(value: float) -> str:

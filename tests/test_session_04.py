@@ -86,14 +86,7 @@ def test_a_deliberate_divergence_fails():
 
 
 def test_both_languages_print_the_same_sentences():
-    python, r = sc.notebook(SESSION, "python"), sc.notebook(SESSION, "r")
-    ids = sc.says_cells(python, "python")
-    assert [i.replace("-python", "-r") for i in ids] == sc.says_cells(r, "r")
-    assert len(ids) >= 6
-    for cell in (i.removesuffix("-python") for i in ids):
-        ours, theirs = sc.said(python, r, cell)
-        assert ours, cell
-        assert ours == theirs, cell
+    sc.assert_same_sentences(SESSION, at_least=6)
 
 
 def _significant(text: str, alpha: float) -> bool:

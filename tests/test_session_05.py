@@ -108,14 +108,7 @@ def test_the_numbers_are_the_problems_numbers(values):
 
 
 def test_both_languages_print_the_same_sentences():
-    python, r = sc.notebook(SESSION, "python"), sc.notebook(SESSION, "r")
-    ids = sc.says_cells(python, "python")
-    assert [i.replace("-python", "-r") for i in ids] == sc.says_cells(r, "r")
-    assert len(ids) >= 3
-    for cell in (i.removesuffix("-python") for i in ids):
-        ours, theirs = sc.said(python, r, cell)
-        assert ours, cell
-        assert ours == theirs, cell
+    sc.assert_same_sentences(SESSION, at_least=3)
 
 
 def _intervals(values: dict[str, dict[str, float]]) -> dict[tuple[str, str], tuple]:

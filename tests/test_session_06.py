@@ -31,13 +31,7 @@ def estimates():
 
 
 def test_both_languages_print_the_same_sentences():
-    python, r = sc.notebook(SESSION, "python"), sc.notebook(SESSION, "r")
-    ids = sc.says_cells(python, "python")
-    assert [i.replace("-python", "-r") for i in ids] == sc.says_cells(r, "r")
-    for cell in [i.removesuffix("-python") for i in ids] + ["skewness", "r2"]:
-        ours, theirs = sc.said(python, r, cell)
-        assert ours, cell
-        assert ours == theirs, cell
+    sc.assert_same_sentences(SESSION, extra=("skewness", "r2"))
 
 
 def alpha_of(nb) -> float:

@@ -163,14 +163,7 @@ def test_a_flipped_word_fails(cell, word, flipped):
 
 
 def test_both_languages_print_the_same_sentences():
-    python, r = sc.notebook(SESSION, "python"), sc.notebook(SESSION, "r")
-    ids = sc.says_cells(python, "python")
-    assert [i.replace("-python", "-r") for i in ids] == sc.says_cells(r, "r")
-    assert len(ids) >= 6
-    for cell in (i.removesuffix("-python") for i in ids):
-        ours, theirs = sc.said(python, r, cell)
-        assert ours, cell
-        assert ours == theirs, cell
+    sc.assert_same_sentences(SESSION, at_least=6)
 
 
 WORDS = re.compile(r"\b(supported|not supported|singular|not singular|we keep)\b", re.I)

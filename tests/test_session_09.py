@@ -174,14 +174,7 @@ def test_a_flipped_word_fails(cell, word, flipped):
 
 
 def test_both_languages_print_the_same_sentences():
-    python, r = sc.notebook(SESSION, "python"), sc.notebook(SESSION, "r")
-    ids = sc.says_cells(python, "python")
-    assert [i.replace("-python", "-r") for i in ids] == sc.says_cells(r, "r")
-    assert len(ids) >= 10
-    for cell in (i.removesuffix("-python") for i in ids):
-        ours, theirs = sc.said(python, r, cell)
-        assert ours, cell
-        assert ours == theirs, cell
+    sc.assert_same_sentences(SESSION, at_least=10)
 
 
 def test_the_bootstrap_shows_the_generator_and_its_seed():
