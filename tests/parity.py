@@ -1,14 +1,16 @@
 """Reading and comparing the estimates a session's two notebooks print, for parity tests.
 
-A session's last code cell (id ``estimates-python`` / ``estimates-r``) prints one line
-per estimate, ``model/engine<TAB>quantity<TAB>value``. :class:`Spec` says which models a
-session fits, with which engines on each side and how close they must agree;
-:func:`compare` lists every disagreement as a readable line (empty: parity holds).
+Each notebook keeps its estimates in its metadata (written by a hidden chunk, read by
+tests/estimates.py), one line per estimate, ``model/engine<TAB>quantity<TAB>value``.
+:class:`Spec` says which models a session fits, with which engines on each side and how
+close they must agree; :func:`compare` lists every disagreement as a readable line
+(empty: parity holds).
 Differences are relative, ``|a - b| <= rtol * max(|a|, |b|) + atol``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,8 +40,10 @@ class Spec:
     coef_atol : mapping
         Python engine -> absolute floor for ``coef:`` quantities (0 when absent).
     quantity_atol : mapping
-        Quantity prefix -> absolute floor, for every engine (e.g. ``{"t:": 1e-4}`` for
-        the t of a coefficient that is zero up to optimizer noise).
+        Pattern -> absolute floor, for every engine, for each quantity whose whole name
+        the regular expression matches (e.g. ``{"t:.*": 1e-4}`` for the t of a
+        coefficient that is zero up to optimizer noise, ``{"p|p_.*": 1e-6}`` for
+        p-values); the largest matching floor counts.
     """
 
     session: str
@@ -58,7 +62,7 @@ class Spec:
         return ROOT / "notebooks" / lang / f"{self.session}{variant}.ipynb"
 
     def floor(self, engine: str, quantity: str) -> float:
-        floors = [v for prefix, v in self.quantity_atol.items() if quantity.startswith(prefix)]
+        floors = [v for pattern, v in self.quantity_atol.items() if re.fullmatch(pattern, quantity)]
         if quantity.startswith("coef:"):
             floors.append(self.coef_atol.get(engine, 0.0))
         return max(floors, default=0.0)

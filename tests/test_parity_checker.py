@@ -7,6 +7,7 @@ accept agreement and name every kind of disagreement.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from parity import (
@@ -97,6 +98,10 @@ def test_the_spec_says_where_each_side_is(tmp_path):
     assert SPEC.r_key("mixed") == "mixed/lme4"
     assert SPEC.floor("sm", "coef:x") == 1e-7
     assert SPEC.floor("sm", "var:g") == SPEC.floor("pm", "coef:x") == 0.0
+    p_values = replace(SPEC, quantity_atol={"p|p_.*": 1e-6, ".*": 1e-9})
+    assert p_values.floor("pm", "p") == p_values.floor("pm", "p_east") == 1e-6
+    assert p_values.floor("pm", "pooled_sd") == p_values.floor("sm", "var:g") == 1e-9
+    assert p_values.floor("sm", "coef:x") == 1e-7  # the engine's floor is larger
     assert SPEC.notebook("r", ".answers").as_posix().endswith("notebooks/r/99-canned.answers.ipynb")
 
 

@@ -17,13 +17,14 @@ import re
 
 import pytest
 import sessioncheck as sc
-from parity import Estimates, relative_difference
+from parity import Estimates, Spec, compare
 
 SESSION = "04-hypothesis-tests"
 REGION = "London"  # the notebook's default `region` parameter
 ALPHA = 0.05  # and its default `alpha`
 RTOL = 1e-6  # closed-form statistics: both languages agree far beyond this
 P_ATOL = 1e-6  # p-values are shown to 3 decimals; R computes 1 - F, exact to ~1e-16 only
+MODELS = ("summary", "welch", "ks", "sizes")
 
 
 def _read(variant: str = "") -> tuple[Estimates, Estimates]:
@@ -35,31 +36,24 @@ def _by_model(estimates: Estimates) -> dict[str, dict[str, float]]:
     return {key.partition("/")[0]: values for key, values in estimates.items()}
 
 
-def parity_problems(python: Estimates, r: Estimates) -> list[str]:
-    """Every quantity that differs between the languages beyond the tolerance."""
-    ours, theirs = _by_model(python), _by_model(r)
-    problems = [f"model {m} only in one language" for m in sorted(set(ours) ^ set(theirs))]
-    for model in sorted(set(ours) & set(theirs)):
-        a_values, b_values = ours[model], theirs[model]
-        for quantity in sorted(set(a_values) ^ set(b_values)):
-            problems.append(f"{model}: {quantity} only in one language")
-        for quantity in sorted(set(a_values) & set(b_values)):
-            a, b = a_values[quantity], b_values[quantity]
-            is_p = quantity == "p" or quantity.startswith(("p_", "ks_sw_p"))
-            floor = P_ATOL if is_p else 0.0
-            if not abs(a - b) <= RTOL * max(abs(a), abs(b)) + floor:
-                problems.append(
-                    f"{model}: {quantity} {a!r} vs {b!r} "
-                    f"(relative difference {relative_difference(a, b):.3g})"
-                )
-    return problems
+def _spec(variant: str) -> Spec:
+    """Each model on both sides (engines python and r), within RTOL; p-values within P_ATOL."""
+    models = (*MODELS, "exercises") if variant else MODELS
+    return Spec(
+        session=SESSION,
+        models=models,
+        python_engines={m: ("python",) for m in models},
+        tolerance=lambda model, engine: RTOL,
+        default_r_engine="r",
+        quantity_atol={"p|p_.*|ks_sw_p.*": P_ATOL},
+    )
 
 
 @pytest.mark.parametrize("variant", ["", ".answers"])
 def test_python_and_r_agree(variant):
     python, r = _read(variant)
     assert {"summary", "welch", "ks", "sizes"} <= set(_by_model(python))
-    problems = parity_problems(python, r)
+    problems = compare(_spec(variant), python, r)
     assert not problems, "\n".join(problems)
 
 
@@ -80,7 +74,7 @@ def test_a_deliberate_divergence_fails():
     ):
         broken = copy.deepcopy(python)
         broken[key][quantity] *= factor
-        problems = parity_problems(broken, r)
+        problems = compare(_spec(".answers"), broken, r)
         assert len(problems) == 1, problems
         assert quantity in problems[0]
 
