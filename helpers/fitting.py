@@ -77,18 +77,16 @@ def _lme4_start(model: Any) -> tuple[Any, float]:
     """Statsmodels' parameters at lme4's REML optimum for the same design, and its criterion."""
     from statsmodels.regression.mixed_linear_model import MixedLMParams
 
-    from helpers.mixed.deviance import LMM, terms_of
+    from helpers.mixed.deviance import LMM, _triangle, terms_of
 
     terms = terms_of(model)
     best = LMM(model.endog, np.asarray(model.exog), terms).fit(reml=True)
     theta, cov_re, at = best.theta, None, 0
     if model.k_re:  # the first term: re_formula's block, theta its Cholesky factor
         k = model.k_re
-        lower = np.zeros((k, k))
-        for j in range(k):
-            for i in range(j, k):
-                lower[i, j] = theta[at]
-                at += 1
+        lower, positions = np.zeros((k, k)), _triangle(k)
+        lower[tuple(np.array(positions).T)] = theta[: len(positions)]
+        at = len(positions)
         cov_re = lower @ lower.T
     vcomp = theta[at:] ** 2 if model.k_vc else None
     kwargs = {"cov_re": cov_re} if cov_re is not None else {}

@@ -81,10 +81,11 @@ def _census_secondary() -> pd.DataFrame:
     return secondary.assign(**{la: secondary[la].astype(int)})
 
 
-def _census_segregation() -> pd.Series:
-    """Gorard index per census LA code, from the census's secondary schools."""
+def _census_segregation(secondary: pd.DataFrame | None = None) -> pd.Series:
+    """Gorard index per census LA code, from the census's secondary schools (read if not given)."""
     rules = _rules()
-    secondary = _census_secondary()
+    if secondary is None:
+        secondary = _census_secondary()
     return gorard_index(
         secondary, rules["census_la_column"], rules["census_minority"], rules["census_total"]
     )
@@ -105,7 +106,7 @@ def segregation_coverage(table: pd.DataFrame | None = None) -> dict[str, float]:
     rules = _rules()
     secondary = _census_secondary()
     per_la = secondary.groupby(rules["census_la_column"]).size()
-    index = _census_segregation()
+    index = _census_segregation(secondary)
     out: dict[str, float] = {
         "schools": len(secondary),
         "authorities": len(per_la),

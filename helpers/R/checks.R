@@ -192,7 +192,7 @@ check_key <- function(name, spec, data) {
     if (is.na(it$tol)) {
       ok <- .check_digest(name, it$label, .check_token(it$value, it$tol)) == wanted[[i]]
     } else {
-      k <- floor(as.numeric(it$value) / it$tol + 0.5)
+      k <- as.numeric(.check_token(it$value, it$tol))
       ok <- any(vapply(c(0, -1, 1), function(d) {
         .check_digest(name, it$label, format(k + d, scientific = FALSE, trim = TRUE)) == wanted[[i]]
       }, logical(1)))

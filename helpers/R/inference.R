@@ -102,8 +102,9 @@ mixed_lines <- function(name, fit, table = TRUE) {
   }
   vc <- variance_components(fit)
   values[paste0("var:", vc$group)] <- as.list(vc$variance)
-  for (group in names(lme4::VarCorr(fit))) {
-    block <- lme4::VarCorr(fit)[[group]]
+  vcorr <- lme4::VarCorr(fit)
+  for (group in names(vcorr)) {
+    block <- vcorr[[group]]
     if (ncol(block) == 2) values[[paste0("cor:", group)]] <- attr(block, "correlation")[1, 2]
   }
   if (!anyNA(vc$share)) values$icc <- icc(fit)

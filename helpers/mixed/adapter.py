@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from statsmodels.regression.mixed_linear_model import MixedLMResults
 
+from helpers.mixed.deviance import _dense
+
 RESIDUAL = "Residual"
 
 
@@ -78,11 +80,6 @@ def _terms(model: Any) -> list[_Term]:
         )
         for group, row in table.iterrows()
     ]
-
-
-def _dense(matrix: Any) -> np.ndarray:
-    """Return a design block as a dense array (``use_sparse=True`` keeps them sparse)."""
-    return matrix.toarray() if hasattr(matrix, "toarray") else np.asarray(matrix)
 
 
 def _group_design(sm: MixedLMResults, group_ix: int) -> tuple[Any, np.ndarray]:

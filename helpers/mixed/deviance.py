@@ -54,6 +54,7 @@ def _triangle(k: int) -> list[tuple[int, int]]:
 
 
 def _dense(matrix: Any) -> np.ndarray:
+    """Return a design block as a dense array (``use_sparse=True`` keeps them sparse)."""
     return matrix.toarray() if hasattr(matrix, "toarray") else np.asarray(matrix, dtype=float)
 
 

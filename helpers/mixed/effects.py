@@ -14,7 +14,6 @@ from statsmodels.regression.mixed_linear_model import MixedLMResults
 from helpers.columns import require_columns
 from helpers.mixed.adapter import (
     _check_model,
-    _dense,
     _group_design,
     _r_call,
     _residual_variance,
@@ -22,6 +21,7 @@ from helpers.mixed.adapter import (
     _statsmodels,
     _to_r,
 )
+from helpers.mixed.deviance import _dense
 
 _FACTOR = re.compile(r"^C\((?P<col>[^,()]+)(?:,.*)?\)\[(?:T\.)?(?P<level>.*)\]$")
 _PLAIN = re.compile(r"^(?P<col>[^\[\]]+)\[(?:T\.)?(?P<level>.*)\]$")
@@ -301,8 +301,8 @@ def fixed_effects_se(model: Any) -> pd.Series:
     inverse of the *whole* observed information, variance parameters included, which
     differs when the fixed effects and the variances are correlated in it (by about 3%
     for a slope whose random slope rests on five groups). This returns lme4's version, so
-    the two programs can be compared, in closed form: per group, with A, G and s as in
-    :func:`_conditional_covariance`, V^-1 = (I - A G (s I + A'A G)^-1 A') / s.
+    the two programs can be compared: lme4's own formula, from the model's deviance
+    (:meth:`helpers.mixed.deviance.LMM.vcov`).
 
     Parameters
     ----------
@@ -325,15 +325,10 @@ def fixed_effects_se(model: Any) -> pd.Series:
     """
     if _check_model(model) == "pymer4":
         return model.coefs["SE"].astype(float)
+    from helpers.mixed.inference import _model_parts
+
     sm = _statsmodels(model)
     assert sm is not None  # not pymer4, so _check_model found statsmodels
-    k = sm.model.k_fe
-    information = np.zeros((k, k))  # X' V^-1 X, summed over the groups
-    for group_ix in range(sm.model.n_groups):
-        x = np.asarray(sm.model.exog_li[group_ix])
-        design, cov = _group_design(sm, group_ix)
-        ax = _dense(design.T @ x)
-        inner = sm.scale * np.eye(len(cov)) + _dense(design.T @ design) @ cov
-        information += (x.T @ x - ax.T @ cov @ np.linalg.solve(inner, ax)) / sm.scale
-    cov_fe = np.linalg.inv(information)
-    return pd.Series(np.sqrt(np.diag(cov_fe)), index=sm.model.exog_names[:k])
+    lmm, theta, _, names = _model_parts(sm)
+    cov_fe = lmm.vcov(np.append(theta, math.sqrt(sm.scale)))
+    return pd.Series(np.sqrt(np.diag(cov_fe)), index=names)

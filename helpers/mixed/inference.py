@@ -176,6 +176,18 @@ def fixed_effects_text(table: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
     )
 
 
+def _ml_pair(fit: Any, drop: str | Sequence[str]) -> tuple[LMM, Any, LMM, Fit, Fit, list[int]]:
+    """Return the two models of an ML comparison and their ML fits.
+
+    That is: the bigger LMM, theta at `fit` (the start of every fit), the smaller LMM
+    (without the columns of `drop`), the two ML fits and the dropped columns.
+    """
+    lmm, theta, _, names = _model_parts(fit)
+    columns = _columns(fit, drop, names)
+    small = lmm.drop(columns)
+    return lmm, theta, small, lmm.fit(False, theta), small.fit(False, theta), columns
+
+
 def _columns(fit: Any, drop: Sequence[str], names: list[str]) -> list[int]:
     """Positions of the fixed-effect columns of the formula terms `drop` (all of a factor's)."""
     if isinstance(drop, str):
@@ -225,10 +237,7 @@ def ml_lrt(fit: Any, drop: str | Sequence[str]) -> LikelihoodRatio:
     """
     from scipy import stats
 
-    lmm, theta, _, names = _model_parts(fit)
-    columns = _columns(fit, drop, names)
-    big = lmm.fit(False, theta)
-    small = lmm.drop(columns).fit(False, theta)
+    _, _, _, big, small, columns = _ml_pair(fit, drop)
     statistic = small.criterion - big.criterion
     df = len(columns)
     return LikelihoodRatio(statistic, df, float(stats.chi2.sf(statistic, df)), f"chi-square({df})")
@@ -303,10 +312,7 @@ def parametric_bootstrap(fit: Any, drop: str | Sequence[str], *, nsim: int, seed
     """
     if nsim < 1:
         raise ValueError(f"parametric_bootstrap: nsim must be at least 1, got {nsim}")
-    lmm, theta, _, names = _model_parts(fit)
-    columns = _columns(fit, drop, names)
-    small = lmm.drop(columns)
-    big_ml, small_ml = lmm.fit(False, theta), small.fit(False, theta)
+    lmm, theta, small, big_ml, small_ml, _ = _ml_pair(fit, drop)
     observed = small_ml.criterion - big_ml.criterion
     null = small.fit(True, theta)
     statistics = np.empty(nsim)

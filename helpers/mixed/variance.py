@@ -12,13 +12,13 @@ from helpers.mixed.adapter import (
     RESIDUAL,
     _check_intercepts_only,
     _check_model,
-    _dense,
     _r_call,
     _residual_variance,
     _sm_has_intercept,
     _statsmodels,
     _terms,
 )
+from helpers.mixed.deviance import _dense
 
 
 def variance_components(model: Any) -> pd.DataFrame:
