@@ -33,6 +33,7 @@ SHARED_INPUTS = (
     "coursebuild/execute.py",
     "coursebuild/preamble.py",
     "coursebuild/estimates.py",
+    "coursebuild/exercises.py",
     "coursebuild/release.py",
     "helpers/pyproject.toml",
     "helpers/R/NAMESPACE",
@@ -43,6 +44,28 @@ SHARED_INPUTS = (
     "requirements.txt",
     "renv.lock",
     "tools/apt-packages.txt",
+)
+
+
+# The build's modules that do not shape what a notebook holds: the order and the
+# workers (build), errors and reports, Quarto's schema check, the site, preview and
+# the instructor's tools. Every module of coursebuild is here or in SHARED_INPUTS (a
+# test checks), so a new module is classified when it is added.
+NOT_INPUTS = (
+    "coursebuild/__init__.py",
+    "coursebuild/__main__.py",
+    "coursebuild/build.py",
+    "coursebuild/doctor.py",
+    "coursebuild/filters.py",
+    "coursebuild/inputs.py",
+    "coursebuild/newsession.py",
+    "coursebuild/pins.py",
+    "coursebuild/problems.py",
+    "coursebuild/quarto_schema.py",
+    "coursebuild/report.py",
+    "coursebuild/scratch.py",
+    "coursebuild/preview/*.py",
+    "coursebuild/site/*.py",
 )
 
 

@@ -224,3 +224,14 @@ def test_estimates_and_the_checks_record_move_into_the_metadata_each_under_its_k
     done = estimates.extract(nb)
     assert [c["id"] for c in done["cells"]] == ["a"]
     assert done["metadata"] == {"coursebuild": {"estimates": "m\tq\t1\n", "checks": '{"m": 2.5}\n'}}
+
+
+def test_every_build_module_is_an_input_or_said_not_to_be():
+    """A module that writes into notebooks (exercises.py was missed once) must be hashed."""
+    root = Path(__file__).resolve().parents[1]
+    shared = set(inputs.shared_files(root))
+    others = {p for pattern in inputs.NOT_INPUTS for p in root.glob(pattern)}
+    modules = {p for p in (root / "coursebuild").rglob("*.py") if "__pycache__" not in p.parts}
+    assert not shared & others, sorted(shared & others)
+    unclassified = sorted(m.relative_to(root).as_posix() for m in modules - shared - others)
+    assert not unclassified, unclassified
