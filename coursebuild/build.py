@@ -237,13 +237,15 @@ def build(
     report = BuildReport()
     course = root if isinstance(root, Course) else Course.load(root)
     sources = course.select(names)
-    todo = [job for src in sources for job in jobs_of(course, src) if force or job.stale]
+    made = {src.name: jobs_of(course, src) for src in sources}  # each notebook read once
+    stale = {id(job): force or job.stale for found in made.values() for job in found}
+    todo = [job for found in made.values() for job in found if stale[id(job)]]
     building = {job.session for job in todo}
     for src in sources:  # errors always; warnings of the sessions being built
         kept = [p for p in src.problems if not p.warning or src.path in building]
         report.session(src.name).problems.extend(kept)
         report.session(src.name).notebooks.extend(
-            NotebookResult(j.name, j.lang, CURRENT) for j in jobs_of(course, src) if j not in todo
+            NotebookResult(j.name, j.lang, CURRENT) for j in made[src.name] if not stale[id(j)]
         )
     checks = [  # sessions without notebooks are still checked, by one conversion
         Job(src, course.config.languages[0], src.path, "")

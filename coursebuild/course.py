@@ -65,6 +65,13 @@ class Course:
         )
 
     @cached_property
+    def share(self) -> Path:
+        """Return Quarto's share folder, looked up once per course (`SiteError` if none)."""
+        from .site.share import share_path
+
+        return share_path(self.root)
+
+    @cached_property
     def cell_options(self) -> dict | None:
         """Quarto's cell options and their schemas, from its share folder (None: not found).
 
@@ -72,10 +79,10 @@ class Course:
         (`unchecked`) chunk options are not checked, and the build says so.
         """
         from .quarto_schema import cell_options
-        from .site.share import SiteError, share_path
+        from .site.share import SiteError
 
         try:
-            return cell_options(share_path(self.root))
+            return cell_options(self.share)
         except SiteError as exc:
             self.unchecked = f"chunk options not checked against Quarto's schemas: {exc}"
             return None

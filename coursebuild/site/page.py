@@ -14,7 +14,7 @@ from .assets import copy_assets, copy_css, head_and_tail
 from .knitr import knit
 from .lua import lua_step
 from .metadata import engine_of, page_metadata
-from .share import SiteError, share_path
+from .share import SiteError
 
 
 def render_page(qmd: Path, out_html: Path, course: Course | Path = ROOT) -> Path:
@@ -32,7 +32,7 @@ def render_page(qmd: Path, out_html: Path, course: Course | Path = ROOT) -> Path
         meta = page_metadata(course, page)
     except BuildError as exc:
         raise SiteError(str(exc)) from exc
-    share = share_path(course.root)
+    share = course.share
     engine = engine_of(page)
     out_html.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="site-") as name:
