@@ -63,10 +63,6 @@ class CourseConfig:
             filters=notebook_filters(root, data),
         )
 
-    def label(self, lang: str) -> str:
-        """Return the tab label of `lang` (``multicode.labels``, else the language's own)."""
-        return str(self.metadata["multicode"]["labels"][lang])
-
 
 def _metadata(data: dict, languages: tuple[str, ...]) -> dict:
     """Return the course keys as the filters read them, every declared language labelled.

@@ -24,6 +24,7 @@ import json
 from helpers import checks as rules
 
 from . import estimates
+from .cells import cell as make
 from .languages import LANGUAGES
 from .source import Source
 from .source.exercises import Exercise
@@ -48,11 +49,13 @@ def fill(nb: dict, source: Source, lang: str, answers: bool, recorded: dict | No
             continue
         exercise = by_id[cell["id"]]
         if not answers:
-            cells.append(_cell(f"{exercise.id}-answer", scaffold(exercise, lang), CELL_TAG))
+            cells.append(
+                make("code", scaffold(exercise, lang), f"{exercise.id}-answer", [CELL_TAG])
+            )
         code = check_code(exercise, lang, answers, recorded)
-        cells.append(_cell(f"{exercise.id}-check", code, CELL_TAG))
+        cells.append(make("code", code, f"{exercise.id}-check", [CELL_TAG]))
     if answers and source.exercises:
-        cells.append(_cell(RECORD_ID, LANGUAGES[lang].record, RECORD_TAG))
+        cells.append(make("code", LANGUAGES[lang].record, RECORD_ID, [RECORD_TAG]))
     return {**nb, "cells": cells}
 
 
@@ -92,12 +95,7 @@ def check_code(exercise: Exercise, lang: str, answers: bool, recorded: dict | No
 
 def describe(spec: dict, lang: str) -> str:
     """Say in `lang`'s words what form a check asks for."""
-    kind = rules.kind_of(spec)
-    words = LANGUAGES[lang].words or {}
-    if kind in words and kind != "table":
-        return words[kind]
-    text = rules.describe(spec)
-    return text.replace("a table (DataFrame)", words["table"]) if kind == "table" else text
+    return rules.describe(spec, LANGUAGES[lang].words)
 
 
 def _arguments(name: str, args: dict, lang: str) -> str:
@@ -131,18 +129,6 @@ def _r(value: object) -> str:
         items = (f"{json.dumps(str(k))} = {_r(v)}" for k, v in value.items())
         return "list(" + ", ".join(items) + ")"
     return repr(value)
-
-
-def _cell(cell_id: str, code: str, tag: str) -> dict:
-    lines = code.split("\n")
-    return {
-        "cell_type": "code",
-        "execution_count": None,
-        "id": cell_id,
-        "metadata": {"tags": [tag]},
-        "outputs": [],
-        "source": [line + "\n" for line in lines[:-1]] + [lines[-1]],
-    }
 
 
 def recorded_in(nb: dict) -> dict | None:

@@ -34,6 +34,7 @@ SHARED_INPUTS = (
     "coursebuild/preamble.py",
     "coursebuild/estimates.py",
     "coursebuild/exercises.py",
+    "coursebuild/cells.py",
     "coursebuild/release.py",
     "helpers/pyproject.toml",
     "helpers/R/NAMESPACE",

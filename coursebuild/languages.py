@@ -23,7 +23,6 @@ class Language:
     language_info: dict[str, str]
     needs: str  # markdown: what running the notebook needs ({requirements}, {setup} links)
     install: str  # code of the install cell ({version}, {wheel}, {tarball})
-    kernel_programs: tuple[str, ...] = ()  # what the doctor looks for on PATH
     # Checked exercises (coursebuild.exercises): the student's empty answer, an
     # assignment, the check call (after its import, if any) and the cell that
     # prints what the worked answers' checks measured.
@@ -32,7 +31,7 @@ class Language:
     check_import: str = ""
     check_call: str = "check({args})"
     record: str = ""
-    words: dict[str, str] | None = None  # how a kind is said in this language
+    words: dict[str, str] | None = None  # how a kind is said, if not as Python (checks.WORDS)
 
 
 PYTHON = Language(
@@ -60,16 +59,9 @@ PYTHON = Language(
         '    %pip install -q "{wheel}"\n'
         "    importlib.invalidate_caches()"
     ),
-    kernel_programs=("python3",),
     empty="...",
     check_import="from helpers.checks import check",
     record="from helpers.checks import recorded\n\nprint(recorded())",
-    words={
-        "table": "a table (DataFrame)",
-        "plot": "a plot (a matplotlib Figure or Axes)",
-        "logical": "True or False",
-        "numbers": "a list of numbers",
-    },
 )
 
 R = Language(
@@ -94,7 +86,6 @@ R = Language(
         '  install.packages("{tarball}", repos = NULL, type = "source")\n'
         "}}"
     ),
-    kernel_programs=("R", "Rscript"),
     empty="NULL",
     assign="{name} <- {value}",
     check_call="qmhelpers::check({args})",

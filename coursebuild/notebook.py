@@ -15,6 +15,7 @@ import hashlib
 import json
 
 from . import exercises, preamble
+from .cells import cell as make
 from .course import Course
 from .languages import LANGUAGES
 from .problems import BuildError
@@ -36,7 +37,7 @@ def finish(course: Course, raw: dict, source: Source, lang: str, inputs_sha1: st
                 raise BuildError(shown, None, f"{lang} notebook: a code cell has no chunk id")
             cells.append(_code(cell["id"], text, cell.get("metadata", {}).get("tags", [])))
         elif text.strip():
-            cells.append(_markdown(text))
+            cells.append(make("markdown", text))
     cells = preamble.add(course, source, lang, cells)  # title, needs, install
     _number_markdown_ids(cells)
     build: dict[str, object] = {
@@ -69,28 +70,10 @@ def dumps(notebook: dict) -> str:
 
 def _code(cell_id: str, text: str, tags: list[str]) -> dict:
     """Return a code cell; its tags come from filters/cells.lua (the chunk options' mapping)."""
-    metadata: dict = {}
+    out = make("code", text, cell_id, tags)
     if "setup" in tags:  # include: false
-        metadata["jupyter"] = {"source_hidden": True}
-    if tags:
-        metadata["tags"] = [str(t) for t in tags]
-    return {
-        "cell_type": "code",
-        "execution_count": None,
-        "id": cell_id,
-        "metadata": metadata,
-        "outputs": [],
-        "source": _lines(text),
-    }
-
-
-def _markdown(text: str) -> dict:
-    return {
-        "cell_type": "markdown",
-        "id": "md-" + _sha1(text)[:10],
-        "metadata": {},
-        "source": _lines(text),
-    }
+        out["metadata"]["jupyter"] = {"source_hidden": True}
+    return out
 
 
 def _number_markdown_ids(cells: list[dict]) -> None:
@@ -107,12 +90,3 @@ def _number_markdown_ids(cells: list[dict]) -> None:
 
 def _text(source: str | list[str]) -> str:
     return source if isinstance(source, str) else "".join(source)
-
-
-def _lines(text: str) -> list[str]:
-    text = text.rstrip("\n")
-    return [line + "\n" for line in text.split("\n")[:-1]] + [text.split("\n")[-1]]
-
-
-def _sha1(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()

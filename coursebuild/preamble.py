@@ -21,9 +21,8 @@ site when ``course.site-url`` is set, else to the repository on GitHub.
 
 from __future__ import annotations
 
-import hashlib
-
 from . import release
+from .cells import cell
 from .config import ROOT
 from .course import Course, Outline
 from .languages import LANGUAGES
@@ -73,9 +72,8 @@ def first_cells(course: Course, source: Source, lang: str) -> list[dict]:
         wheel=release.asset_url(links.repo, release.wheel_name(helpers), helpers),
         tarball=release.asset_url(links.repo, release.r_tarball_name(helpers), helpers),
     )
-    install = _cell("code", code, INSTALL_ID)
-    install["metadata"]["tags"] = ["setup"]  # notebook only: not a chunk of the page
-    return [_cell("markdown", text), install]
+    install = cell("code", code, INSTALL_ID, ["setup"])  # notebook only: not a page's chunk
+    return [cell("markdown", text), install]
 
 
 def neighbours(stem: str, outline: Outline) -> tuple[tuple | None, tuple | None]:
@@ -112,16 +110,3 @@ class _Links:
         if self.site:
             return f"{self.site}/sessions/{stem}.html"
         return self.repo_file(f"notebooks/{lang}/{stem}.ipynb")
-
-
-def _cell(kind: str, text: str, cell_id: str | None = None) -> dict:
-    lines = text.split("\n")
-    cell: dict = {
-        "cell_type": kind,
-        "id": cell_id or "md-" + hashlib.sha1(text.encode()).hexdigest()[:10],
-        "metadata": {},
-        "source": [line + "\n" for line in lines[:-1]] + [lines[-1]],
-    }
-    if kind == "code":
-        cell.update(execution_count=None, outputs=[])
-    return cell

@@ -120,24 +120,30 @@ def kind_of(spec: Mapping) -> str:
     return next(k for k in KINDS if k in spec)
 
 
-def describe(spec: Mapping) -> str:
-    """Say in words what form the check asks for (never a value)."""
+# How Python names each form a check can ask for (the build passes R's names for R).
+WORDS = {
+    "numbers": "a list of numbers",
+    "table": "a table (DataFrame)",
+    "plot": "a plot (a matplotlib Figure or Axes)",
+    "logical": "True or False",
+}
+
+
+def describe(spec: Mapping, words: Mapping[str, str] | None = None) -> str:
+    """Say in words what form the check asks for (never a value), in `words` (Python's)."""
+    said = {**WORDS, **(words or {})}
     kind = kind_of(spec)
     if kind == "number":
         return "a number"
-    if kind == "numbers":
-        return "a list of numbers"
     if kind == "table":
         columns = ", ".join(map(str, spec["table"]))
         rows = f" and {spec['rows']} rows" if "rows" in spec else ""
-        return f"a table (DataFrame) with columns {columns}{rows}"
+        return f"{said['table']} with columns {columns}{rows}"
     if kind == "model":
         return "a fitted model with a coefficient for " + ", ".join(map(str, spec["model"]))
-    if kind == "plot":
-        return "a plot (a matplotlib Figure or Axes)"
     if kind == "choice":
         return "one of: " + ", ".join(map(str, spec["choice"]))
-    return "True or False"
+    return said[kind]  # numbers, plot, logical
 
 
 def measure(value: object, spec: Mapping) -> tuple[str | None, object]:

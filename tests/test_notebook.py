@@ -6,12 +6,13 @@ gives, and the course is made in memory; nothing runs pandoc or a kernel.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
-from coursebuild import estimates, inputs, notebook, preamble, source
+from coursebuild import cells, estimates, inputs, notebook, preamble, source
 from coursebuild.config import CourseConfig
 from coursebuild.course import Course
 from coursebuild.problems import BuildError
@@ -96,9 +97,9 @@ def test_finish_gives_ids_kernel_and_metadata(tmp_path):
         "source_sha1": src.sha1,
     }
     ids = [c["id"] for c in nb["cells"]]
-    prose_id = "md-" + notebook._sha1("Some prose.")[:10]
+    prose_id = "md-" + _sha1("Some prose.")[:10]
     assert ids[1:] == [
-        "md-" + notebook._sha1("Text before.")[:10],
+        "md-" + _sha1("Text before.")[:10],
         "parameters-python",
         preamble.INSTALL_ID,  # right after the parameters cell
         prose_id,
@@ -138,9 +139,7 @@ def test_a_notebook_records_the_files_its_session_includes(tmp_path):
     made, src = course(tmp_path), session(tmp_path)
     src.files = {"sessions/02-two.qmd": b"x", "sessions/_part.qmd": b"part"}
     nb = notebook.finish(made, pandocs(src), src, "python", "")
-    assert nb["metadata"]["coursebuild"]["includes_sha1"] == {
-        "sessions/_part.qmd": notebook._sha1("part")
-    }
+    assert nb["metadata"]["coursebuild"]["includes_sha1"] == {"sessions/_part.qmd": _sha1("part")}
 
 
 def test_an_r_notebook_gets_rs_kernel(tmp_path):
@@ -160,12 +159,17 @@ def test_dumps_is_the_same_text_for_the_same_notebook():
     assert notebook.dumps(a) == expected
 
 
+def _sha1(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("a\nb\n", ["a\n", "b"]), ("a", ["a"]), ("", [""]), ("a\n\nb", ["a\n", "\n", "b"])],
 )
 def test_cell_text_is_split_into_lines_as_jupyter_stores_it(text, expected):
-    assert notebook._lines(text) == expected
+    assert cells.cell("code", text, "c")["source"] == expected
+    assert cells.cell("markdown", text)["source"] == expected
 
 
 # --------------------------------------------------------------------------- inputs

@@ -31,12 +31,13 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from helpers.checks import KINDS  # the forms check() knows, in both languages
+
 from ..problems import Problem, load_yaml
 from .model import Chunk, Line
 
 HEADER = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.*?)\s*#*\s*$")
 NAME_OK = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")  # a variable in Python and in R
-KINDS = ("number", "numbers", "table", "model", "plot", "choice", "logical")
 EXTRA = ("rows", "values", "hint")
 TOLERANT = ("number", "numbers")
 
