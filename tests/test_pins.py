@@ -3,6 +3,7 @@
 And what students install has wheels on the Pythons the setup page promises.
 """
 
+import importlib.util
 import re
 from importlib import metadata
 
@@ -51,18 +52,16 @@ def test_pin_scanner_sees_library_calls_and_namespaces():
 # --------------------------------------------------------------------------- students' Pythons
 
 WHEELS = ROOT / "tests" / "student-wheels.txt"  # from PyPI by tools/student_wheels.py
+WHEELS_TOOL = ROOT / "tools" / "student_wheels.py"
 PROMISE = re.compile(r"Python (3\.\d+) to (3\.\d+)")
 
 
 def student_pins() -> dict[str, str]:
     """Pin -> the requirements file it is in, for the files a student installs."""
-    found = {}
-    for rel in ("notebooks/requirements.txt", "notebooks/requirements-lme4.txt"):
-        for line in (ROOT / rel).read_text(encoding="utf-8").splitlines():
-            line = line.split("#")[0].strip()
-            if line:
-                found[line] = rel
-    return found
+    spec = importlib.util.spec_from_file_location("student_wheels", WHEELS_TOOL)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)  # the tool that writes WHEELS reads the pins the same way
+    return tool.pins(ROOT)
 
 
 def promised_pythons() -> list[str]:

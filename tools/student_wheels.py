@@ -43,14 +43,14 @@ HEADER = (
 )
 
 
-def pins(root: Path = ROOT) -> list[str]:
-    """Every ``name==version`` line of the students' requirement files, in file order."""
-    found = []
+def pins(root: Path = ROOT) -> dict[str, str]:
+    """Every ``name==version`` line of the students' requirement files -> its file, in order."""
+    found = {}
     for rel in REQUIREMENTS:
         for line in (root / rel).read_text(encoding="utf-8").splitlines():
             line = line.split("#")[0].strip()
             if line:
-                found.append(line)
+                found[line] = rel
     return found
 
 
