@@ -108,9 +108,9 @@ class Preview:
         from ..problems import BuildError
 
         with self._lock:
-            for name in list(self.pages):
-                if name not in self.sessions():
-                    del self.pages[name]
+            present = self.sessions()
+            for name in [n for n in self.pages if n not in present]:
+                del self.pages[name]
             names = [n for n in names if (self.root / "sessions" / f"{n}.qmd").exists()]
             for name in names:
                 self._update(name, building=True)
